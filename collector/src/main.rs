@@ -1,0 +1,3 @@
+fn main() {
+    print!("{}", tenpoint_shared::config::schema_json_text());
+}

@@ -1,0 +1,19 @@
+//! Tenpoint's core, shared by the browser widget (compiled to WASM) and the collector: every
+//! rule is defined once, here, without I/O, so it can be tested natively and exhaustively.
+//!
+//! - [`score`]: the NPS, CSAT, CES and GAP scales; out-of-range values cannot be constructed.
+//! - [`stats`]: NPS with adjusted-Wald intervals, period comparison, CSAT, CES, GAP.
+//! - [`config`]: the site config, its JSON Schema, and a validator that reports every problem
+//!   with its JSON path and line.
+//! - [`rules`]: the trigger decision (signals, pages, audience, sampling, frequency, cooldown).
+//! - [`flow`]: inside a survey: follow-ups, wording by category, locale fallback.
+//! - [`answer`] and [`wire`]: what the widget sends and how the collector checks it.
+
+pub mod answer;
+pub mod config;
+pub mod flow;
+pub mod path;
+pub mod rules;
+pub mod score;
+pub mod stats;
+pub mod wire;
