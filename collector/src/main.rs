@@ -1,3 +1,7 @@
-fn main() {
-    print!("{}", tenpoint_shared::config::schema_json_text());
+use clap::Parser;
+use std::process::ExitCode;
+use tenpoint_collector::cli::{Cli, run};
+
+fn main() -> ExitCode {
+    run(Cli::parse())
 }

@@ -1,0 +1,42 @@
+//! Measures what `shared` adds to a WASM module: the parts the widget will use (parse the
+//! public config, load and save visitor state, decide, walk the survey flow, check an answer),
+//! behind one exported function so the optimizer keeps exactly those. Build and measure with
+//! `scripts/wasm-size-shared.sh`; an empty module of the same kind is the baseline.
+#![allow(unsafe_code)] // The raw-memory input buffer: the probe has no wasm-bindgen glue.
+
+use std::collections::BTreeMap;
+use tenpoint_shared::answer::Answer;
+use tenpoint_shared::config::{Device, PublicConfig};
+use tenpoint_shared::rules::{Decision, PageContext, Signal, VisitorState, decide};
+
+const INPUT_LEN: usize = 64 * 1024;
+static mut INPUT: [u8; INPUT_LEN] = [0; INPUT_LEN];
+
+/// Where the host writes its input: config JSON, a NUL, visitor state JSON.
+#[unsafe(no_mangle)]
+pub extern "C" fn input_ptr() -> *mut u8 {
+    &raw mut INPUT as *mut u8
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn probe(len: usize, now: u64) -> u32 {
+    // SAFETY: single-threaded WASM; the host wrote `len` bytes before calling.
+    let input: &[u8] = unsafe { std::slice::from_raw_parts(&raw const INPUT as *const u8, len.min(INPUT_LEN)) };
+    let mut parts = input.splitn(2, |&b| b == 0);
+    let (Some(cfg), Some(state)) = (parts.next(), parts.next()) else { return 0 };
+    let Ok(config) = serde_json::from_slice::<PublicConfig>(cfg) else { return 1 };
+    let mut state: VisitorState = serde_json::from_slice(state).unwrap_or_default();
+    let attributes = BTreeMap::new();
+    let page = PageContext { path: "/", device: Device::Desktop, locale: "en", attributes: &attributes, survey_active: false };
+    let decision = decide(&config, &page, &state, &Signal::PageView, now);
+    let Decision::Show { survey, .. } = decision else { return 2 };
+    let mut answers = BTreeMap::new();
+    for q in survey.visible_questions(&BTreeMap::new()) {
+        let text = q.text_for(None).resolve("en", &config.default_locale);
+        if let Ok(a) = Answer::parse(q, &serde_json::Value::from(text.len() as u64 % 11)) {
+            answers.insert(q.id.clone(), a);
+        }
+    }
+    state.record_display(&survey.id, now);
+    serde_json::to_vec(&state).map(|v| v.len() as u32 + answers.len() as u32).unwrap_or(3)
+}
