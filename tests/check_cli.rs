@@ -9,7 +9,11 @@ struct Output {
 }
 
 fn check(args: &[&str]) -> Output {
-    let out = tenpoint().arg("check").args(args).output().expect("tenpoint runs");
+    let out = tenpoint()
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("tenpoint runs");
     Output {
         code: out.status.code().expect("exit code"),
         stdout: String::from_utf8(out.stdout).expect("utf-8"),
@@ -19,9 +23,15 @@ fn check(args: &[&str]) -> Output {
 
 #[test]
 fn the_example_configs_pass() {
-    let out = check(&["examples/sites/demo-shop.json", "examples/sites/minimal.json"]);
+    let out = check(&[
+        "examples/sites/demo-shop.json",
+        "examples/sites/minimal.json",
+    ]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("examples/sites/demo-shop.json: ok (site \"demo-shop\""));
+    assert!(
+        out.stdout
+            .contains("examples/sites/demo-shop.json: ok (site \"demo-shop\"")
+    );
     assert!(out.stdout.contains("examples/sites/minimal.json: ok"));
 }
 
@@ -53,14 +63,20 @@ fn a_broken_config_prints_every_problem_and_exits_1() {
     ];
     assert_eq!(lines.len(), expected.len(), "{}", out.stdout);
     for (line, prefix) in lines.iter().zip(expected) {
-        assert!(line.starts_with(prefix), "{line:?} should start with {prefix:?}");
+        assert!(
+            line.starts_with(prefix),
+            "{line:?} should start with {prefix:?}"
+        );
     }
     assert!(out.stderr.contains("12 problems found"), "{}", out.stderr);
 }
 
 #[test]
 fn one_bad_file_fails_the_run_but_the_good_ones_are_still_reported() {
-    let out = check(&["examples/sites/minimal.json", "examples/broken/broken-site.json"]);
+    let out = check(&[
+        "examples/sites/minimal.json",
+        "examples/broken/broken-site.json",
+    ]);
     assert_eq!(out.code, 1);
     assert!(out.stdout.contains("examples/sites/minimal.json: ok"));
 }
@@ -69,14 +85,24 @@ fn one_bad_file_fails_the_run_but_the_good_ones_are_still_reported() {
 fn a_site_defined_twice_is_an_error() {
     let out = check(&["examples/sites/minimal.json", "examples/sites/minimal.json"]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("site \"minimal\" is also defined in examples/sites/minimal.json"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("site \"minimal\" is also defined in examples/sites/minimal.json"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
 fn unreadable_and_non_json_files() {
     let out = check(&["examples/no-such-file.json"]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("examples/no-such-file.json: cannot read:"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("examples/no-such-file.json: cannot read:"),
+        "{}",
+        out.stdout
+    );
 
     let dir = std::env::temp_dir().join(format!("tenpoint-check-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -84,7 +110,12 @@ fn unreadable_and_non_json_files() {
     std::fs::write(&file, "{\n  \"site\": \"x\",\n  oops\n}").unwrap();
     let out = check(&[file.to_str().unwrap()]);
     assert_eq!(out.code, 1);
-    assert!(out.stdout.contains("garbage.json:3: $: invalid JSON: key must be a string"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("garbage.json:3: $: invalid JSON: key must be a string"),
+        "{}",
+        out.stdout
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

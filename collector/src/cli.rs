@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "tenpoint", version, about = "Self-hosted website feedback: NPS, CSAT, CES and GAP surveys")]
+#[command(
+    name = "tenpoint",
+    version,
+    about = "Self-hosted website feedback: NPS, CSAT, CES and GAP surveys"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -49,7 +53,12 @@ fn check(paths: &[PathBuf]) -> ExitCode {
     let _ = write!(out, "{}", sites::Report(&loaded.errors));
     for (site, (file, cfg)) in &loaded.sites {
         let enabled = cfg.surveys.iter().filter(|s| s.enabled).count();
-        let _ = writeln!(out, "{}: ok (site \"{site}\", {enabled} of {} surveys enabled)", file.display(), cfg.surveys.len());
+        let _ = writeln!(
+            out,
+            "{}: ok (site \"{site}\", {enabled} of {} surveys enabled)",
+            file.display(),
+            cfg.surveys.len()
+        );
     }
     if loaded.is_ok() {
         ExitCode::SUCCESS

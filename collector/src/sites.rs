@@ -55,7 +55,10 @@ pub fn load(files: &[PathBuf]) -> Loaded {
         match load_one(file) {
             Ok(cfg) => {
                 if let Some((other, _)) = loaded.sites.get(&cfg.site) {
-                    let err = SiteFileError::DuplicateSite { site: cfg.site.clone(), other: other.clone() };
+                    let err = SiteFileError::DuplicateSite {
+                        site: cfg.site.clone(),
+                        other: other.clone(),
+                    };
                     loaded.errors.push((file.clone(), err));
                 } else {
                     loaded.sites.insert(cfg.site.clone(), (file.clone(), cfg));

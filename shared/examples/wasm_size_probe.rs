@@ -21,15 +21,28 @@ pub extern "C" fn input_ptr() -> *mut u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     // SAFETY: single-threaded WASM; the host wrote `len` bytes before calling.
-    let input: &[u8] = unsafe { std::slice::from_raw_parts(&raw const INPUT as *const u8, len.min(INPUT_LEN)) };
+    let input: &[u8] =
+        unsafe { std::slice::from_raw_parts(&raw const INPUT as *const u8, len.min(INPUT_LEN)) };
     let mut parts = input.splitn(2, |&b| b == 0);
-    let (Some(cfg), Some(state)) = (parts.next(), parts.next()) else { return 0 };
-    let Ok(config) = serde_json::from_slice::<PublicConfig>(cfg) else { return 1 };
+    let (Some(cfg), Some(state)) = (parts.next(), parts.next()) else {
+        return 0;
+    };
+    let Ok(config) = serde_json::from_slice::<PublicConfig>(cfg) else {
+        return 1;
+    };
     let mut state: VisitorState = serde_json::from_slice(state).unwrap_or_default();
     let attributes = BTreeMap::new();
-    let page = PageContext { path: "/", device: Device::Desktop, locale: "en", attributes: &attributes, survey_active: false };
+    let page = PageContext {
+        path: "/",
+        device: Device::Desktop,
+        locale: "en",
+        attributes: &attributes,
+        survey_active: false,
+    };
     let decision = decide(&config, &page, &state, &Signal::PageView, now);
-    let Decision::Show { survey, .. } = decision else { return 2 };
+    let Decision::Show { survey, .. } = decision else {
+        return 2;
+    };
     let mut answers = BTreeMap::new();
     for q in survey.visible_questions(&BTreeMap::new()) {
         let text = q.text_for(None).resolve("en", &config.default_locale);
@@ -38,5 +51,7 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
         }
     }
     state.record_display(&survey.id, now);
-    serde_json::to_vec(&state).map(|v| v.len() as u32 + answers.len() as u32).unwrap_or(3)
+    serde_json::to_vec(&state)
+        .map(|v| v.len() as u32 + answers.len() as u32)
+        .unwrap_or(3)
 }

@@ -10,6 +10,7 @@ mod lines;
 mod model;
 
 mod public;
+mod scalar_de;
 mod schema_check;
 mod suggest;
 pub mod syntax;

@@ -357,7 +357,9 @@ impl On {
 }
 
 /// A JSON string, number or boolean.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+// Deserialize is written by hand in `scalar_de`: serde's derived untagged enums buffer the
+// input and retry each variant, which costs kilobytes of WASM for a three-way type switch.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),
@@ -411,7 +413,7 @@ impl Default for Audience {
 }
 
 /// One allowed value, or a list of them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum AttributeMatch {
     One(Scalar),
@@ -427,7 +429,7 @@ pub enum Device {
 }
 
 /// How often one visitor may see this survey.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Frequency {
     #[serde(default)]
@@ -444,17 +446,6 @@ pub struct Frequency {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 3650))]
     pub dismiss_days: Option<u32>,
-}
-
-impl Default for Frequency {
-    fn default() -> Self {
-        Frequency {
-            show: Show::default(),
-            max_displays: None,
-            recontact_days: None,
-            dismiss_days: None,
-        }
-    }
 }
 
 /// Displays allowed per contact round without `max_displays`: enough to catch a visitor who

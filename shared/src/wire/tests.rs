@@ -3,7 +3,11 @@ use crate::config::parse;
 use serde_json::json;
 
 fn demo() -> SiteConfig {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/sites/demo-shop.json")).unwrap();
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/sites/demo-shop.json"
+    ))
+    .unwrap();
     parse(&src).unwrap()
 }
 
@@ -34,7 +38,10 @@ fn errors_of(v: &Value) -> Vec<String> {
 #[track_caller]
 fn assert_rejected(v: Value, expected: &str) {
     let errs = errors_of(&v);
-    assert!(errs.iter().any(|e| e.contains(expected)), "expected …{expected}…, got {errs:?}");
+    assert!(
+        errs.iter().any(|e| e.contains(expected)),
+        "expected …{expected}…, got {errs:?}"
+    );
 }
 
 #[test]
@@ -55,40 +62,99 @@ fn a_full_response_validates_and_categorizes() {
 
 #[test]
 fn a_follow_up_without_the_score_is_fine() {
-    let r: ResponseSubmission = decode(response(json!({"answers": {"why": "ok"}})).to_string().as_bytes()).unwrap();
+    let r: ResponseSubmission = decode(
+        response(json!({"answers": {"why": "ok"}}))
+            .to_string()
+            .as_bytes(),
+    )
+    .unwrap();
     assert_eq!(r.validate(&demo()).unwrap().category, None);
 }
 
 #[test]
 fn bad_responses_are_refused_with_a_path() {
-    assert_rejected(response(json!({"answers": {"nps": 11}})), "$.answers.nps: NPS score must be an integer from 0 to 10, got 11");
-    assert_rejected(response(json!({"answers": {"nps": -1}})), "$.answers.nps: NPS score must be an integer from 0 to 10, got -1");
-    assert_rejected(response(json!({"answers": {"nsp": 5}})), "$.answers.nsp: survey \"post-purchase\" has no question \"nsp\"; did you mean \"nps\"?");
-    assert_rejected(response(json!({"answers": {"reasons": ["teleport"]}})), "$.answers.reasons: \"reasons\" has no option \"teleport\"");
-    assert_rejected(response(json!({"survey": "nope"})), "$.survey: site \"demo-shop\" has no survey \"nope\"");
+    assert_rejected(
+        response(json!({"answers": {"nps": 11}})),
+        "$.answers.nps: NPS score must be an integer from 0 to 10, got 11",
+    );
+    assert_rejected(
+        response(json!({"answers": {"nps": -1}})),
+        "$.answers.nps: NPS score must be an integer from 0 to 10, got -1",
+    );
+    assert_rejected(
+        response(json!({"answers": {"nsp": 5}})),
+        "$.answers.nsp: survey \"post-purchase\" has no question \"nsp\"; did you mean \"nps\"?",
+    );
+    assert_rejected(
+        response(json!({"answers": {"reasons": ["teleport"]}})),
+        "$.answers.reasons: \"reasons\" has no option \"teleport\"",
+    );
+    assert_rejected(
+        response(json!({"survey": "nope"})),
+        "$.survey: site \"demo-shop\" has no survey \"nope\"",
+    );
     assert_rejected(response(json!({"v": 2})), "$.v: unsupported version 2");
     assert_rejected(response(json!({"id": "short"})), "$.id: an id is 16–64");
-    assert_rejected(response(json!({"id": "x".repeat(65)})), "$.id: an id is 16–64");
-    assert_rejected(response(json!({"display": "<script>alert(1)</script>"})), "$.display: an id is");
-    assert_rejected(response(json!({"visitor": "a b"})), "$.visitor: a visitor id");
+    assert_rejected(
+        response(json!({"id": "x".repeat(65)})),
+        "$.id: an id is 16–64",
+    );
+    assert_rejected(
+        response(json!({"display": "<script>alert(1)</script>"})),
+        "$.display: an id is",
+    );
+    assert_rejected(
+        response(json!({"visitor": "a b"})),
+        "$.visitor: a visitor id",
+    );
     assert_rejected(response(json!({"page": "javascript:alert(1)"})), "$.page:");
-    assert_rejected(response(json!({"page": format!("https://a.example/{}", "x".repeat(3000))})), "$.page: a page URL may be at most 2048");
+    assert_rejected(
+        response(json!({"page": format!("https://a.example/{}", "x".repeat(3000))})),
+        "$.page: a page URL may be at most 2048",
+    );
     assert_rejected(response(json!({"locale": "english please"})), "$.locale:");
-    assert_rejected(response(json!({"location": "x".repeat(101)})), "$.location: must be 1–100 characters");
-    assert_rejected(response(json!({"channel": "web\u{0}"})), "$.channel: must not contain control characters");
-    assert_rejected(response(json!({"attributes": {"bad key!": 1}})), "$.attributes: attribute names");
-    assert_rejected(response(json!({"attributes": {"k": "x".repeat(300)}})), "$.attributes.k: at most 256");
-    assert_rejected(response(json!({"device": "fridge"})), "$.device: unknown variant `fridge`");
-    assert_rejected(response(json!({"answers": 5})), "$.answers: invalid type: integer `5`, expected a map");
+    assert_rejected(
+        response(json!({"location": "x".repeat(101)})),
+        "$.location: must be 1–100 characters",
+    );
+    assert_rejected(
+        response(json!({"channel": "web\u{0}"})),
+        "$.channel: must not contain control characters",
+    );
+    assert_rejected(
+        response(json!({"attributes": {"bad key!": 1}})),
+        "$.attributes: attribute names",
+    );
+    assert_rejected(
+        response(json!({"attributes": {"k": "x".repeat(300)}})),
+        "$.attributes.k: at most 256",
+    );
+    assert_rejected(
+        response(json!({"device": "fridge"})),
+        "$.device: unknown variant `fridge`",
+    );
+    assert_rejected(
+        response(json!({"answers": 5})),
+        "$.answers: invalid type: integer `5`, expected a map",
+    );
     assert_rejected(response(json!({"surprise": 1})), "unknown field `surprise`");
-    assert_rejected(response(json!({"finished": "yes"})), "$.finished: invalid type: string");
-    let attrs: serde_json::Map<String, Value> = (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
-    assert_rejected(response(json!({"attributes": attrs})), "$.attributes: at most 32 attributes");
+    assert_rejected(
+        response(json!({"finished": "yes"})),
+        "$.finished: invalid type: string",
+    );
+    let attrs: serde_json::Map<String, Value> =
+        (0..40).map(|i| (format!("k{i}"), json!(i))).collect();
+    assert_rejected(
+        response(json!({"attributes": attrs})),
+        "$.attributes: at most 32 attributes",
+    );
 }
 
 #[test]
 fn all_field_errors_come_together() {
-    let errs = errors_of(&response(json!({"answers": {"nps": 12, "why": ""}, "visitor": "", "location": ""})));
+    let errs = errors_of(&response(
+        json!({"answers": {"nps": 12, "why": ""}, "visitor": "", "location": ""}),
+    ));
     assert_eq!(errs.len(), 4, "{errs:?}");
 }
 
@@ -127,7 +193,12 @@ fn displays() {
     assert_eq!(sub.validate(&demo()).unwrap_err().0.len(), 2);
     let mut extra = d;
     extra["answers"] = json!({});
-    assert!(decode::<DisplaySubmission>(extra.to_string().as_bytes()).unwrap_err().to_string().contains("unknown field `answers`"));
+    assert!(
+        decode::<DisplaySubmission>(extra.to_string().as_bytes())
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `answers`")
+    );
 }
 
 #[test]
@@ -142,5 +213,8 @@ fn page_paths() {
 #[test]
 fn field_errors_serialize_for_the_http_api() {
     let e = FieldError::new(JsonPath::root().key("answers").key("nps"), "bad");
-    assert_eq!(serde_json::to_value(&e).unwrap(), json!({"path": "$.answers.nps", "message": "bad"}));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"path": "$.answers.nps", "message": "bad"})
+    );
 }
