@@ -1,9 +1,15 @@
-//! The `tenpoint` command line. Every flag of a long-running command can also come from the
-//! environment, so a container needs no arguments.
+//! The `tenpoint` command line. Every flag of `serve` can also come from the environment, so a
+//! container needs no arguments.
 
+use crate::auth::{AdminToken, TokenSource};
+use crate::export::CsvLayout;
+use crate::ratelimit::Limits;
+use crate::server::{Application, ServeConfig, shutdown_signal};
 use crate::sites;
-use clap::{Parser, Subcommand};
+use crate::storage::{self, Period, ResponseFilter};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,6 +26,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the collector.
+    Serve(ServeArgs),
     /// Validate site config files (or folders of them); print every problem and exit 1 if any.
     Check {
         #[arg(required = true, value_name = "FILE")]
@@ -27,6 +35,75 @@ pub enum Command {
     },
     /// Print the JSON Schema of site configs, for editors (`"$schema"` in a config).
     Schema,
+    /// Write a site's responses as CSV or JSON lines.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TENPOINT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// `postgres://…` for PostgreSQL; otherwise an SQLite file (created if missing).
+    /// Default: tenpoint.db, or tenpoint-demo.db with --demo.
+    #[arg(long, env = "TENPOINT_DATABASE_URL")]
+    pub database: Option<String>,
+    /// A folder of site config files (*.json) or one file. Default: sites/, or examples/sites with --demo.
+    #[arg(long, env = "TENPOINT_SITES")]
+    pub sites: Option<PathBuf>,
+    /// Token for the admin API (at least 16 characters). Without it, one is generated on first
+    /// start, printed once, and only its hash is kept in the database.
+    #[arg(long, env = "TENPOINT_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Serve the demo shop in examples/demo with the example sites.
+    #[arg(long)]
+    pub demo: bool,
+    #[arg(long, env = "TENPOINT_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Requests per second from one IP address (0: no limit).
+    #[arg(long, env = "TENPOINT_RATE_PER_IP", default_value_t = Limits::default().per_ip)]
+    pub rate_per_ip: u32,
+    /// Submissions per second to one site (0: no limit).
+    #[arg(long, env = "TENPOINT_RATE_PER_SITE", default_value_t = Limits::default().per_site)]
+    pub rate_per_site: u32,
+    /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
+    #[arg(long, env = "TENPOINT_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Forget the generated admin token so that this start generates and prints a new one.
+    #[arg(long)]
+    pub reset_admin_token: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, env = "TENPOINT_DATABASE_URL", default_value = "tenpoint.db")]
+    pub database: String,
+    #[arg(long)]
+    pub site: String,
+    #[arg(long)]
+    pub survey: Option<String>,
+    /// Site configs, for the CSV's question columns (JSON lines need none).
+    #[arg(long, env = "TENPOINT_SITES")]
+    pub sites: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Only responses at or after this time (RFC 3339), and before `--to`.
+    #[arg(long)]
+    pub from: Option<String>,
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -36,7 +113,230 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", tenpoint_shared::config::schema_json_text());
             ExitCode::SUCCESS
         }
+        Command::Serve(args) => runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(serve(args))),
+        Command::Export(args) => {
+            runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(export(args)))
+        }
     }
+}
+
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .inspect_err(|e| eprintln!("cannot start the async runtime: {e}"))
+        .ok()
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format);
+    let database = args.database.clone().unwrap_or_else(|| {
+        if args.demo {
+            "sqlite:tenpoint-demo.db".into()
+        } else {
+            "sqlite:tenpoint.db".into()
+        }
+    });
+    let sites = args.sites.clone().unwrap_or_else(|| {
+        if args.demo {
+            "examples/sites".into()
+        } else {
+            "sites".into()
+        }
+    });
+    let static_dir = args
+        .demo
+        .then(|| PathBuf::from("examples/demo"))
+        .filter(|d| d.is_dir());
+    if args.reset_admin_token {
+        match storage::connect(&database).await {
+            Ok(store) => {
+                if let Err(e) = AdminToken::reset(store.as_ref()).await {
+                    eprintln!("cannot reset the admin token: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let cfg = ServeConfig {
+        listen: args.listen,
+        database,
+        sites: vec![sites],
+        admin_token: args.admin_token.clone(),
+        limits: Limits {
+            per_ip: args.rate_per_ip,
+            per_site: args.rate_per_site,
+            ..Limits::default()
+        },
+        trust_forwarded_for: args.trust_forwarded_for,
+        static_dir: static_dir.clone(),
+        watch: true,
+    };
+    let app = match Application::build(cfg).await {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("tenpoint: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    print_banner(&app, static_dir.is_some());
+    match app.run_until(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tenpoint: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_banner(app: &Application, demo_pages: bool) {
+    let addr = app.local_addr();
+    let base = format!("http://{addr}");
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "\nTenpoint is listening on {base}");
+    if demo_pages {
+        let _ = writeln!(out, "  demo shop:    {base}/");
+    }
+    for site in app.sites() {
+        let _ = writeln!(
+            out,
+            "  script tag:   <script async src=\"{base}/widget.js\" data-site=\"{site}\"></script>"
+        );
+        let _ = writeln!(
+            out,
+            "  results:      curl -H \"Authorization: Bearer $TOKEN\" {base}/v1/sites/{site}/report"
+        );
+    }
+    match &app.token {
+        TokenSource::Generated(t) => {
+            let _ = writeln!(out, "  admin token:  {t}");
+            let _ = writeln!(
+                out,
+                "                (shown once: only its hash is stored; --reset-admin-token makes a new one)"
+            );
+        }
+        TokenSource::Stored => {
+            let _ = writeln!(
+                out,
+                "  admin token:  the one printed at the first start (--reset-admin-token makes a new one)"
+            );
+        }
+        TokenSource::Given => {
+            let _ = writeln!(
+                out,
+                "  admin token:  as given in --admin-token / TENPOINT_ADMIN_TOKEN"
+            );
+        }
+    }
+    let _ = writeln!(out, "  API:          {base}/v1/openapi.json\n");
+}
+
+async fn export(args: ExportArgs) -> ExitCode {
+    let parse = |v: &Option<String>| -> Result<Option<i64>, String> {
+        v.as_deref()
+            .map(|s| {
+                time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                    .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+                    .map_err(|_| {
+                        format!("\"{s}\" is not an RFC 3339 time like 2026-11-01T00:00:00Z")
+                    })
+            })
+            .transpose()
+    };
+    let (from, to) = match (parse(&args.from), parse(&args.to)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("tenpoint export: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let layout = match (&args.format, &args.sites) {
+        (ExportFormat::Jsonl, _) => None,
+        (ExportFormat::Csv, Some(path)) => {
+            let files = sites::expand(std::slice::from_ref(path)).unwrap_or_default();
+            let loaded = sites::load(&files);
+            match loaded.sites.get(&args.site) {
+                Some((_, cfg)) => Some(CsvLayout::new(cfg, args.survey.as_deref())),
+                None => {
+                    eprintln!(
+                        "tenpoint export: no site \"{}\" in {}",
+                        args.site,
+                        path.display()
+                    );
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        (ExportFormat::Csv, None) => {
+            eprintln!(
+                "tenpoint export: CSV needs --sites (for the question columns); or use --format jsonl"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let store = match storage::connect(&args.database).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tenpoint export: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut filter = ResponseFilter {
+        site: args.site.clone(),
+        survey: args.survey.clone(),
+        period: (from.is_some() || to.is_some()).then(|| Period {
+            from: from.unwrap_or(0),
+            to: to.unwrap_or(i64::MAX),
+        }),
+        limit: 1000,
+        ..ResponseFilter::default()
+    };
+    let mut out = std::io::stdout().lock();
+    let mut first = true;
+    loop {
+        let rows = match store.list_responses(&filter).await {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("tenpoint export: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let written = match &layout {
+            Some(l) => l.write(&mut out, &rows, first).map_err(|e| e.to_string()),
+            None => rows.iter().try_for_each(|r| {
+                serde_json::to_writer(&mut out, r).map_err(|e| e.to_string())?;
+                out.write_all(b"\n").map_err(|e| e.to_string())
+            }),
+        };
+        if let Err(e) = written {
+            eprintln!("tenpoint export: {e}");
+            return ExitCode::FAILURE;
+        }
+        first = false;
+        match rows.last() {
+            Some(last) if rows.len() == filter.limit as usize => {
+                filter.before = Some((last.created_at, last.id.clone()))
+            }
+            _ => break,
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn check(paths: &[PathBuf]) -> ExitCode {

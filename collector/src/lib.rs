@@ -1,8 +1,23 @@
-//! The collector: one binary (`tenpoint`) that checks site configs and, as it grows, serves
-//! the widget, receives answers, stores them and reports on them.
+//! The collector: one binary (`tenpoint`) that serves the widget's API, stores answers
+//! (SQLite or PostgreSQL), reports on them, and checks site configs.
 //!
-//! - [`sites`]: reading site config files from disk, with every problem located.
-//! - [`cli`]: the command line.
+//! - [`cli`]: the command line; [`server`]: start, serve, drain and stop.
+//! - [`sites`], [`registry`], [`reload`]: site configs from disk, live, reloaded on change.
+//! - [`http`]: routes; [`error`]: the JSON error at the edge; [`auth`], [`ratelimit`]: protection.
+//! - [`ingest`]: submissions to writes, committed in groups; [`storage`]: the databases.
+//! - [`report`], [`export`]: what site owners read; [`metrics`]: what operators read.
 
+pub mod auth;
 pub mod cli;
+pub mod error;
+pub mod export;
+pub mod http;
+pub mod ingest;
+pub mod metrics;
+pub mod ratelimit;
+pub mod registry;
+pub mod reload;
+pub mod report;
+pub mod server;
 pub mod sites;
+pub mod storage;

@@ -17,7 +17,7 @@ use std::fmt;
 pub const WIRE_VERSION: u32 = 1;
 
 /// "The survey was shown" — and, sent again with the same id, "…and dismissed".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisplaySubmission {
     pub v: u32,
@@ -46,7 +46,7 @@ pub struct DisplaySubmission {
 
 /// Answers to one survey display. Sent as soon as the score is chosen and again with each
 /// later answer under the same id; the collector merges them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResponseSubmission {
     pub v: u32,
@@ -111,9 +111,11 @@ context_of!(DisplaySubmission);
 context_of!(ResponseSubmission);
 
 /// One rejected field of a submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {
+    /// Where in the body, as `$.answers.nps`.
     #[serde(serialize_with = "path_as_string")]
+    #[schemars(with = "String")]
     pub path: JsonPath,
     pub message: String,
 }
@@ -221,6 +223,12 @@ impl ResponseSubmission {
             }
         }
         self.context().check(&mut errs);
+        if self.answers.is_empty() {
+            errs.push(FieldError::new(
+                root.key("answers"),
+                "a response needs at least one answer",
+            ));
+        }
         let mut answers = Answers::new();
         if let Some(survey) = survey {
             for (qid, value) in &self.answers {

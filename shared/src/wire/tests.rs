@@ -139,6 +139,10 @@ fn bad_responses_are_refused_with_a_path() {
     );
     assert_rejected(response(json!({"surprise": 1})), "unknown field `surprise`");
     assert_rejected(
+        response(json!({"answers": {}})),
+        "$.answers: a response needs at least one answer",
+    );
+    assert_rejected(
         response(json!({"finished": "yes"})),
         "$.finished: invalid type: string",
     );

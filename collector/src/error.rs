@@ -1,0 +1,127 @@
+//! The one error type at the HTTP edge. Every refusal is a 4xx (or 503) with a JSON body:
+//! `{"error": {"code": "...", "message": "...", "details": [{"path": "$.x", "message": "..."}]}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tenpoint_shared::wire::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unknown site \"{0}\"")]
+    UnknownSite(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("origin {0} may not use this site; add it to the site's \"origins\"")]
+    ForeignOrigin(String),
+    #[error("missing or wrong admin token; send it as \"Authorization: Bearer <token>\"")]
+    Unauthorized,
+    #[error("the body is not valid: {}", summary(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("send JSON as text/plain or application/json, not {0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many requests; retry after {retry_after} s")]
+    RateLimited { retry_after: u64 },
+    /// Storage failed: the write was not committed. Details go to the log only.
+    #[error("storage is unavailable; nothing was stored, retry later")]
+    Unavailable,
+}
+
+fn summary(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Inner<'a>,
+}
+
+#[derive(Serialize)]
+struct Inner<'a> {
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    details: &'a [FieldError],
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::UnknownSite(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::ForeignOrigin(_) => StatusCode::FORBIDDEN,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Invalid(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::UnknownSite(_) => "unknown_site",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::ForeignOrigin(_) => "foreign_origin",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::TooLarge(_) => "too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl From<crate::storage::StoreError> for ApiError {
+    fn from(e: crate::storage::StoreError) -> Self {
+        tracing::error!(error = %e, "storage error");
+        ApiError::Unavailable
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let details: &[FieldError] = match &self {
+            ApiError::Invalid(d) => d,
+            _ => &[],
+        };
+        let body = Body {
+            error: Inner {
+                code: self.code(),
+                message: self.to_string(),
+                details,
+            },
+        };
+        let mut res = (self.status(), axum::Json(body)).into_response();
+        match &self {
+            ApiError::RateLimited { retry_after } => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            ApiError::Unauthorized => {
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::Unavailable => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        res
+    }
+}

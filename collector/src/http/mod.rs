@@ -1,0 +1,160 @@
+//! The HTTP API. Public endpoints (config, displays, responses) check the site, the origin and
+//! the rate limits; admin endpoints need the admin token; ops endpoints are for load balancers
+//! and Prometheus.
+
+mod admin;
+mod body;
+mod cors;
+mod ops;
+mod public;
+
+use crate::auth::AdminToken;
+use crate::error::ApiError;
+use crate::ingest::Writer;
+use crate::metrics::{Metrics, RequestLabels, ScopeLabels};
+use crate::ratelimit::RateLimits;
+use crate::registry::Registry;
+use crate::storage::Store;
+use axum::Router;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub writer: Writer,
+    pub sites: Registry,
+    pub admin: AdminToken,
+    pub limits: RateLimits,
+    pub metrics: Arc<Metrics>,
+    /// Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Static files served at `/` (the demo shop), if any.
+    pub static_dir: Option<PathBuf>,
+}
+
+impl AppState {
+    /// The client address that rate limits key on. It is never stored.
+    pub fn client_ip(&self, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+        if self.trust_forwarded_for {
+            let last = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|s| s.trim().parse::<IpAddr>().ok())
+                .last();
+            if let Some(ip) = last {
+                return ip;
+            }
+        }
+        peer.ip()
+    }
+
+    pub fn limit_ip(&self, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
+        self.limits
+            .check_ip(self.client_ip(headers, peer))
+            .inspect_err(|_| {
+                self.metrics
+                    .rate_limited
+                    .get_or_create(&ScopeLabels { scope: "ip" })
+                    .inc();
+            })
+    }
+
+    pub fn limit_site(&self, site: &str) -> Result<(), ApiError> {
+        self.limits.check_site(site).inspect_err(|_| {
+            self.metrics
+                .rate_limited
+                .get_or_create(&ScopeLabels { scope: "site" })
+                .inc();
+        })
+    }
+}
+
+/// The whole API. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: rate
+/// limits need the peer address.
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut app = Router::new()
+        .route(
+            "/v1/sites/{site}/config",
+            get(public::config).options(public::preflight),
+        )
+        .route(
+            "/v1/sites/{site}/displays",
+            post(public::display).options(public::preflight),
+        )
+        .route(
+            "/v1/sites/{site}/responses",
+            post(public::response)
+                .get(admin::list_responses)
+                .options(public::preflight),
+        )
+        .route("/v1/sites/{site}/report", get(admin::report))
+        .route(
+            "/v1/sites/{site}/visitors/{visitor}",
+            delete(admin::erase_visitor),
+        )
+        .route("/v1/openapi.json", get(ops::openapi))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics));
+    app = match &state.static_dir {
+        Some(dir) => app.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .not_found_service(axum::routing::any(ops::not_found)),
+        ),
+        None => app.fallback(ops::not_found),
+    };
+    app.layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                // The request id ties log lines together; headers (and the admin token) stay out.
+                let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+                tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Counts and times every request by its route template (never the raw path, which would
+/// put visitor ids into metric labels).
+async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("other", |m| m.as_str())
+        .to_owned();
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let labels = RequestLabels {
+        route,
+        method,
+        status: res.status().as_u16(),
+    };
+    state.metrics.requests.get_or_create(&labels).inc();
+    state
+        .metrics
+        .request_seconds
+        .get_or_create(&labels)
+        .observe(start.elapsed().as_secs_f64());
+    res
+}
+
+/// The peer address, which `axum::serve` provides with connect info.
+pub type Peer = ConnectInfo<SocketAddr>;

@@ -1,0 +1,77 @@
+//! Health, readiness, metrics, the OpenAPI document, and the JSON 404.
+
+use super::AppState;
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::sync::{Arc, OnceLock};
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers: a load balancer stops sending traffic otherwise.
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => {
+            Json(json!({"status": "ready", "database": state.store.backend()})).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "unavailable", "database": state.store.backend()})),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    state.metrics.sites.set(state.sites.current().len() as i64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    ApiError::NotFound("no such endpoint; see /v1/openapi.json".into()).into_response()
+}
+
+/// The paths are written by hand in `openapi.json`; the body schemas are generated from the
+/// wire types, so they cannot drift from what the collector accepts.
+pub fn openapi_document() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc: Value =
+            serde_json::from_str(include_str!("openapi.json")).unwrap_or_else(|_| json!({}));
+        let mut generator = schemars::generate::SchemaSettings::openapi3().into_generator();
+        // Registering the types fills the generator's definitions with them and their parts.
+        generator.subschema_for::<tenpoint_shared::wire::DisplaySubmission>();
+        generator.subschema_for::<tenpoint_shared::wire::ResponseSubmission>();
+        generator.subschema_for::<tenpoint_shared::wire::FieldError>();
+        generator.subschema_for::<tenpoint_shared::config::SiteConfig>();
+        let schemas = generator.take_definitions(true);
+        if let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) {
+            let existing = components.entry("schemas").or_insert_with(|| json!({}));
+            if let Some(existing) = existing.as_object_mut() {
+                for (k, v) in schemas {
+                    existing.entry(k).or_insert(v);
+                }
+            }
+        }
+        doc
+    })
+}
+
+pub async fn openapi() -> Response {
+    Json(openapi_document().clone()).into_response()
+}

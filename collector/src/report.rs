@@ -1,0 +1,302 @@
+//! The report: what the store aggregates, turned into statistics by `tenpoint_shared::stats`.
+
+use crate::storage::{DisplayCounts, GroupBy, Millis, Period, Scope, Store, StoreError};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tenpoint_shared::config::{QuestionType, Survey};
+use tenpoint_shared::stats::{
+    CesSummary, CsatSummary, GapAspectSummary, NpsChange, NpsCounts, NpsSummary,
+};
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub site: String,
+    pub survey: Option<String>,
+    pub period: PeriodOut,
+    pub nps: NpsSummary,
+    pub previous: Previous,
+    /// Current minus previous; absent when either period has no answers.
+    pub change: Option<Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<Groups>,
+    pub displays: DisplayCounts,
+    /// Responses with at least one answer.
+    pub responses: u64,
+    /// responses / displays, when there were displays.
+    pub response_rate: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub csat: Vec<QuestionCsat>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ces: Vec<QuestionCes>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gap: Vec<QuestionGap>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeriodOut {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Previous {
+    pub period: PeriodOut,
+    pub nps: NpsSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Change {
+    #[serde(flatten)]
+    pub change: NpsChange,
+    pub significant: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Groups {
+    pub by: &'static str,
+    pub items: Vec<Group>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Group {
+    pub key: String,
+    #[serde(flatten)]
+    pub nps: NpsSummary,
+    /// 1 = best score among groups with enough answers; `null` for groups under 30 answers
+    /// (they are shown, not ranked) and for time groups (a trend is not a ranking).
+    pub rank: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionCsat {
+    pub question: String,
+    #[serde(flatten)]
+    pub summary: CsatSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionCes {
+    pub question: String,
+    #[serde(flatten)]
+    pub summary: CesSummary,
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuestionGap {
+    pub question: String,
+    pub aspects: Vec<GapAspectSummary>,
+}
+
+pub fn rfc3339(ms: Millis) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+fn period_out(p: Period) -> PeriodOut {
+    PeriodOut {
+        from: rfc3339(p.from),
+        to: rfc3339(p.to),
+    }
+}
+
+/// Builds the report for `site` (and `survey`, whose questions decide the CSAT, CES and GAP
+/// blocks) over `period`, compared with the period of the same length just before it.
+pub async fn build(
+    store: &dyn Store,
+    site: &str,
+    survey: Option<&Survey>,
+    period: Period,
+    group_by: Option<GroupBy>,
+) -> Result<Report, StoreError> {
+    let scope = Scope {
+        site,
+        survey: survey.map(|s| s.id.as_str()),
+        period,
+    };
+    let length = period.to - period.from;
+    let prev_period = Period {
+        from: period.from - length,
+        to: period.from,
+    };
+    let prev_scope = Scope {
+        period: prev_period,
+        ..scope
+    };
+
+    let counts = counts_of(store.nps_histograms(&scope, None).await?);
+    let prev_counts = counts_of(store.nps_histograms(&prev_scope, None).await?);
+    let change = NpsChange::between(&prev_counts, &counts).map(|c| Change {
+        significant: c.is_significant(),
+        change: c,
+    });
+
+    let groups = match group_by {
+        Some(g) => Some(Groups {
+            by: g.as_str(),
+            items: groups(store.nps_histograms(&scope, Some(g)).await?, g),
+        }),
+        None => None,
+    };
+
+    let displays = store.display_counts(&scope).await?;
+    let responses = store.response_count(&scope).await?;
+    let response_rate = (displays.shown > 0).then(|| responses as f64 / displays.shown as f64);
+
+    let (mut csat, mut ces, mut gap) = (Vec::new(), Vec::new(), Vec::new());
+    if let Some(survey) = survey {
+        let mut hist: BTreeMap<&str, [u64; 7]> = BTreeMap::new();
+        let scores = store.score_counts(&scope).await?;
+        for s in &scores {
+            if let Some(i) = usize::try_from(s.score - 1).ok().filter(|i| *i < 7) {
+                hist.entry(s.question.as_str()).or_default()[i] += s.count;
+            }
+        }
+        let gaps = store.gap_moments(&scope).await?;
+        for q in &survey.questions {
+            let h = hist.get(q.id.as_str()).copied().unwrap_or_default();
+            match q.kind {
+                QuestionType::Csat => csat.push(QuestionCsat {
+                    question: q.id.clone(),
+                    summary: CsatSummary::from_histogram([h[0], h[1], h[2], h[3], h[4]]),
+                }),
+                QuestionType::Ces => ces.push(QuestionCes {
+                    question: q.id.clone(),
+                    summary: CesSummary::from_histogram(h),
+                }),
+                QuestionType::Gap => gap.push(QuestionGap {
+                    question: q.id.clone(),
+                    aspects: q
+                        .aspects
+                        .iter()
+                        .map(|a| {
+                            let m = gaps
+                                .iter()
+                                .find(|g| g.question == q.id && g.aspect == a.id)
+                                .map(|g| g.moments)
+                                .unwrap_or_default();
+                            m.summary(&a.id)
+                        })
+                        .collect(),
+                }),
+                _ => {}
+            }
+        }
+    }
+
+    Ok(Report {
+        site: site.to_owned(),
+        survey: survey.map(|s| s.id.clone()),
+        period: period_out(period),
+        nps: counts.summary(),
+        previous: Previous {
+            period: period_out(prev_period),
+            nps: prev_counts.summary(),
+        },
+        change,
+        groups,
+        displays,
+        responses,
+        response_rate,
+        csat,
+        ces,
+        gap,
+    })
+}
+
+fn counts_of(rows: Vec<(String, [u64; 11])>) -> NpsCounts {
+    let mut c = NpsCounts::default();
+    for (_, h) in rows {
+        c.merge(&NpsCounts { histogram: h });
+    }
+    c
+}
+
+fn groups(rows: Vec<(String, [u64; 11])>, by: GroupBy) -> Vec<Group> {
+    let mut items: Vec<Group> = rows
+        .into_iter()
+        .map(|(key, h)| Group {
+            key,
+            nps: NpsCounts { histogram: h }.summary(),
+            rank: None,
+        })
+        .collect();
+    if matches!(by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
+        return items;
+    }
+    // Rank the groups with enough answers by score; list them first, then the small ones by size.
+    let mut ranked: Vec<usize> = (0..items.len()).filter(|&i| !items[i].nps.low_n).collect();
+    ranked.sort_by(|&a, &b| {
+        let (sa, sb) = (
+            items[a].nps.score.unwrap_or(f64::MIN),
+            items[b].nps.score.unwrap_or(f64::MIN),
+        );
+        sb.total_cmp(&sa)
+    });
+    for (r, &i) in ranked.iter().enumerate() {
+        items[i].rank = Some(r as u32 + 1);
+    }
+    items.sort_by(|a, b| match (a.rank, b.rank) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => b.nps.n.cmp(&a.nps.n).then_with(|| a.key.cmp(&b.key)),
+    });
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(p: u64, pa: u64, d: u64) -> [u64; 11] {
+        let mut h = [0; 11];
+        h[10] = p;
+        h[7] = pa;
+        h[0] = d;
+        h
+    }
+
+    #[test]
+    fn groups_rank_only_with_enough_answers() {
+        let rows = vec![
+            ("oslo".to_owned(), h(20, 10, 10)),    // n 40, NPS 25
+            ("bergen".to_owned(), h(30, 5, 5)),    // n 40, NPS 62.5
+            ("tromsø".to_owned(), h(5, 0, 0)),     // n 5: low, unranked
+            ("stavanger".to_owned(), h(1, 1, 10)), // n 12: low, unranked
+        ];
+        let g = groups(rows, GroupBy::Location);
+        let keys: Vec<(&str, Option<u32>)> = g.iter().map(|g| (g.key.as_str(), g.rank)).collect();
+        assert_eq!(
+            keys,
+            [
+                ("bergen", Some(1)),
+                ("oslo", Some(2)),
+                ("stavanger", None),
+                ("tromsø", None)
+            ]
+        );
+        assert!(g[3].nps.low_n);
+    }
+
+    #[test]
+    fn time_groups_keep_their_order_and_have_no_rank() {
+        let rows = vec![
+            ("2026-11-01".to_owned(), h(50, 0, 0)),
+            ("2026-11-02".to_owned(), h(0, 0, 50)),
+        ];
+        let g = groups(rows, GroupBy::Day);
+        assert_eq!(g[0].key, "2026-11-01");
+        assert!(g.iter().all(|g| g.rank.is_none()));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_767_225_600_000), "2026-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,168 @@
+//! Starting and stopping the server: open the database, load the sites, set up the admin
+//! token, bind, serve until a shutdown signal, then drain requests and pending writes.
+
+use crate::auth::{AdminToken, SetupError, TokenSource};
+use crate::http::{AppState, router};
+use crate::ingest::{Writer, WriterTask};
+use crate::metrics::Metrics;
+use crate::ratelimit::{Limits, RateLimits};
+use crate::registry::Registry;
+use crate::reload::{self, Reloader};
+use crate::storage::{self, Store, StoreError};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database: String,
+    pub sites: Vec<PathBuf>,
+    pub admin_token: Option<String>,
+    pub limits: Limits,
+    pub trust_forwarded_for: bool,
+    pub static_dir: Option<PathBuf>,
+    /// Reload site configs when their files change (SIGHUP always works).
+    pub watch: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("site configs are invalid:\n{0}")]
+    Sites(String),
+    #[error(transparent)]
+    Token(#[from] SetupError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+    writer_task: WriterTask,
+    _reloader: Reloader,
+    _cleanup: tokio::task::JoinHandle<()>,
+    pub token: TokenSource,
+}
+
+impl Application {
+    pub async fn build(cfg: ServeConfig) -> Result<Application, StartError> {
+        let registry = Registry::load(cfg.sites.clone()).map_err(StartError::Sites)?;
+        let store = storage::connect(&cfg.database).await?;
+        Self::build_with(cfg, store, registry).await
+    }
+
+    /// With a store and sites made by the caller (tests and benchmarks).
+    pub async fn build_with(
+        cfg: ServeConfig,
+        store: Arc<dyn Store>,
+        registry: Registry,
+    ) -> Result<Application, StartError> {
+        let (admin, token) = AdminToken::setup(cfg.admin_token.as_deref(), store.as_ref()).await?;
+        let metrics = Arc::new(Metrics::new());
+        let batch_metrics = metrics.clone();
+        let (writer, writer_task) = Writer::start(
+            store.clone(),
+            Some(Arc::new(move |n| {
+                batch_metrics.batch_size.observe(n as f64)
+            })),
+        );
+        let limits = RateLimits::new(cfg.limits);
+        let cleanup = limits.spawn_cleanup();
+        let reloader = reload::start(registry.clone(), metrics.clone(), cfg.watch);
+        let listener = TcpListener::bind(cfg.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: cfg.listen,
+                source,
+            })?;
+        let state = Arc::new(AppState {
+            store,
+            writer,
+            sites: registry,
+            admin,
+            limits,
+            metrics,
+            trust_forwarded_for: cfg.trust_forwarded_for,
+            static_dir: cfg.static_dir,
+        });
+        Ok(Application {
+            listener,
+            state,
+            writer_task,
+            _reloader: reloader,
+            _cleanup: cleanup,
+            token,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    pub fn sites(&self) -> Vec<String> {
+        self.state
+            .sites
+            .current()
+            .ids()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Serves until `shutdown` resolves; then finishes in-flight requests and commits every
+    /// queued write before returning.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let Application {
+            listener,
+            state,
+            writer_task,
+            _reloader,
+            _cleanup,
+            ..
+        } = self;
+        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
+        // The router (and with it every Writer handle) is gone: the writer drains and stops.
+        writer_task.finished().await;
+        _cleanup.abort();
+        tracing::info!("stopped; every acknowledged write is committed");
+        Ok(())
+    }
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,371 @@
+//! Storage: one [`Store`] trait, an SQLite and a PostgreSQL implementation, and one test suite
+//! (in `tests/`) that runs against both. Writes come in batches, each batch one transaction,
+//! so the ingest path can commit many requests with one fsync ([`crate::ingest::Writer`]).
+//!
+//! Times are milliseconds since the Unix epoch, UTC. Reports read aggregated counts and moments
+//! (never rows) and hand them to `tenpoint_shared::stats`.
+
+mod postgres;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+use serde::Serialize;
+use std::sync::Arc;
+use tenpoint_shared::score::Category;
+use tenpoint_shared::stats::GapMoments;
+
+pub type Millis = i64;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed or is unreachable; details are in the log, not in responses.
+    #[error("database error: {0}")]
+    Database(String),
+    #[error("cannot open the database: {0}")]
+    Connect(String),
+    #[error("database migration failed: {0}")]
+    Migrate(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// Opens the database a URL names: `postgres://…` (or `postgresql://`) for PostgreSQL, anything
+/// else (`sqlite://file.db`, `sqlite:file.db`, a bare path) for an SQLite file. Runs migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url).await?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    }
+}
+
+/// "The survey was shown", or with `dismissed`, "…and closed without finishing".
+#[derive(Debug, Clone)]
+pub struct DisplayWrite {
+    pub site: String,
+    pub id: String,
+    pub survey: String,
+    pub visitor: String,
+    pub at: Millis,
+    pub dismissed: bool,
+    pub context: ContextWrite,
+}
+
+/// Where it happened; stored with displays and responses for grouping.
+#[derive(Debug, Clone, Default)]
+pub struct ContextWrite {
+    pub page: String,
+    pub page_path: String,
+    pub location: Option<String>,
+    pub channel: Option<String>,
+    pub locale: Option<String>,
+    pub device: Option<String>,
+}
+
+/// Answers to merge into a response (created on first sight).
+#[derive(Debug, Clone)]
+pub struct ResponseWrite {
+    pub site: String,
+    pub id: String,
+    pub survey: String,
+    pub display: Option<String>,
+    pub visitor: String,
+    pub at: Millis,
+    pub finished: bool,
+    pub nps: Option<u8>,
+    pub category: Option<Category>,
+    pub context: ContextWrite,
+    /// The answers this request carries, as a JSON object; merged over earlier ones.
+    pub answers: serde_json::Map<String, serde_json::Value>,
+    /// A JSON object.
+    pub attributes: serde_json::Value,
+    /// CSAT, CES and GAP values from `answers`, for reports.
+    pub scores: Vec<ScoreWrite>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreWrite {
+    pub question: String,
+    /// The GAP aspect; empty for CSAT and CES.
+    pub aspect: String,
+    pub kind: ScoreKind,
+    pub score: Option<i16>,
+    pub expectation: Option<i16>,
+    pub experience: Option<i16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScoreKind {
+    Csat,
+    Ces,
+    Gap,
+}
+
+impl ScoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreKind::Csat => "csat",
+            ScoreKind::Ces => "ces",
+            ScoreKind::Gap => "gap",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Write {
+    Display(DisplayWrite),
+    Response(ResponseWrite),
+}
+
+/// What a write did. Retrying a write gives `Updated`, never a second row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// The id exists for another survey or visitor; nothing was written.
+    Conflict(String),
+}
+
+/// `[from, to)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: Millis,
+    pub to: Millis,
+}
+
+/// What a report covers.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope<'a> {
+    pub site: &'a str,
+    pub survey: Option<&'a str>,
+    pub period: Period,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Day,
+    Week,
+    Month,
+    Page,
+    Location,
+    Channel,
+    Locale,
+    Device,
+}
+
+impl GroupBy {
+    pub const ALL: [GroupBy; 8] = [
+        GroupBy::Day,
+        GroupBy::Week,
+        GroupBy::Month,
+        GroupBy::Page,
+        GroupBy::Location,
+        GroupBy::Channel,
+        GroupBy::Locale,
+        GroupBy::Device,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Day => "day",
+            GroupBy::Week => "week",
+            GroupBy::Month => "month",
+            GroupBy::Page => "page",
+            GroupBy::Location => "location",
+            GroupBy::Channel => "channel",
+            GroupBy::Locale => "locale",
+            GroupBy::Device => "device",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GroupBy> {
+        GroupBy::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+
+    /// The column for the non-time groupings. The values are fixed strings, never input.
+    fn column(self) -> Option<&'static str> {
+        match self {
+            GroupBy::Page => Some("page_path"),
+            GroupBy::Location => Some("location"),
+            GroupBy::Channel => Some("channel"),
+            GroupBy::Locale => Some("locale"),
+            GroupBy::Device => Some("device"),
+            GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
+        }
+    }
+}
+
+/// Counts of one CSAT or CES score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreCount {
+    pub question: String,
+    pub kind: String,
+    pub score: i64,
+    pub count: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GapRow {
+    pub question: String,
+    pub aspect: String,
+    pub moments: GapMoments,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DisplayCounts {
+    pub shown: u64,
+    pub dismissed: u64,
+}
+
+/// Filters for listing responses; newest first, paged by `before`.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseFilter {
+    pub site: String,
+    pub survey: Option<String>,
+    pub category: Option<Category>,
+    /// Exact page path.
+    pub page: Option<String>,
+    pub period: Option<Period>,
+    /// Case-insensitive substring of any answer.
+    pub text: Option<String>,
+    /// Continue after this (created_at, id), from the previous page's last row.
+    pub before: Option<(Millis, String)>,
+    pub limit: u32,
+}
+
+/// A stored response, as the admin API and exports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredResponse {
+    pub id: String,
+    pub survey: String,
+    pub display: Option<String>,
+    pub visitor: String,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub finished: bool,
+    pub nps: Option<u8>,
+    pub category: Option<String>,
+    pub page: String,
+    pub location: Option<String>,
+    pub channel: Option<String>,
+    pub locale: Option<String>,
+    pub device: Option<String>,
+    pub answers: serde_json::Value,
+    pub attributes: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Erased {
+    pub responses: u64,
+    pub displays: u64,
+}
+
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres".
+    fn backend(&self) -> &'static str;
+
+    /// Applies the writes in one transaction, in order; returns one outcome per write. An
+    /// error means nothing of the batch was committed.
+    async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError>;
+
+    /// NPS histograms, one per group (the key is "" without grouping; NULL keys become "").
+    async fn nps_histograms(
+        &self,
+        scope: &Scope<'_>,
+        group: Option<GroupBy>,
+    ) -> Result<Vec<(String, [u64; 11])>, StoreError>;
+
+    async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError>;
+
+    async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError>;
+
+    async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError>;
+
+    /// Responses with at least one answer in the scope (for the response rate).
+    async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError>;
+
+    async fn list_responses(
+        &self,
+        filter: &ResponseFilter,
+    ) -> Result<Vec<StoredResponse>, StoreError>;
+
+    /// Deletes everything stored about one visitor of one site.
+    async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError>;
+
+    /// Round trip to the database, for readiness.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Stores `value` unless the key exists; returns whether it was stored. Several collectors
+    /// starting at once agree on one value.
+    async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError>;
+
+    async fn delete_setting(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// SQL for the time groupings differs per backend; the rest of a report query does not.
+fn group_expr(group: GroupBy, day: &str, week: &str, month: &str) -> String {
+    match group {
+        GroupBy::Day => day.to_owned(),
+        GroupBy::Week => week.to_owned(),
+        GroupBy::Month => month.to_owned(),
+        other => format!("COALESCE({}, '')", other.column().unwrap_or("''")),
+    }
+}
+
+/// `AND survey = $2` when the scope names a survey (the caller binds it second).
+fn survey_clause(scope: &Scope<'_>) -> &'static str {
+    if scope.survey.is_some() {
+        " AND survey = $2"
+    } else {
+        " AND $2 = ''"
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+pub fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern("Slow"), "%slow%");
+    }
+
+    #[test]
+    fn group_by_names_round_trip() {
+        for g in GroupBy::ALL {
+            assert_eq!(GroupBy::parse(g.as_str()), Some(g));
+        }
+        assert_eq!(GroupBy::parse("year"), None);
+    }
+}

@@ -1,0 +1,434 @@
+//! PostgreSQL, for more traffic than one machine takes and for several collectors behind a
+//! load balancer: nothing here depends on which collector wrote a row.
+
+use super::sqlite::{fold_histograms, gap_row};
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+const DAY: &str = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+const WEEK: &str = "to_char(date_trunc('week', to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')";
+const MONTH: &str = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')";
+
+impl PostgresStore {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let opts =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?;
+        Self::connect_with(opts).await
+    }
+
+    /// With explicit options (tests set a `search_path` to get a schema of their own).
+    pub async fn connect_with(opts: PgConnectOptions) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(PostgresStore { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+async fn write_display(
+    tx: &mut Transaction<'_, Postgres>,
+    d: &DisplayWrite,
+) -> Result<Outcome, StoreError> {
+    // Lock the row (if any) so two collectors applying the same id serialize here.
+    let existing =
+        sqlx::query("SELECT survey, visitor FROM displays WHERE site = $1 AND id = $2 FOR UPDATE")
+            .bind(&d.site)
+            .bind(&d.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if let Some(row) = existing {
+        let (survey, visitor): (String, String) = (row.get(0), row.get(1));
+        if survey != d.survey || visitor != d.visitor {
+            return Ok(Outcome::Conflict(format!(
+                "display id \"{}\" belongs to another survey or visitor",
+                d.id
+            )));
+        }
+        if d.dismissed {
+            sqlx::query("UPDATE displays SET dismissed_at = COALESCE(dismissed_at, $3) WHERE site = $1 AND id = $2")
+                .bind(&d.site)
+                .bind(&d.id)
+                .bind(d.at)
+                .execute(&mut **tx)
+                .await?;
+        }
+        return Ok(Outcome::Updated);
+    }
+    let c = &d.context;
+    // ON CONFLICT covers a race with another collector inserting the same id in between.
+    let inserted = sqlx::query(
+        "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (site, id) DO NOTHING",
+    )
+    .bind(&d.site)
+    .bind(&d.id)
+    .bind(&d.survey)
+    .bind(&d.visitor)
+    .bind(d.at)
+    .bind(d.dismissed.then_some(d.at))
+    .bind(&c.page)
+    .bind(&c.page_path)
+    .bind(&c.location)
+    .bind(&c.channel)
+    .bind(&c.locale)
+    .bind(&c.device)
+    .execute(&mut **tx)
+    .await?;
+    Ok(if inserted.rows_affected() == 1 {
+        Outcome::Created
+    } else {
+        Outcome::Updated
+    })
+}
+
+async fn write_response(
+    tx: &mut Transaction<'_, Postgres>,
+    r: &ResponseWrite,
+) -> Result<Outcome, StoreError> {
+    let answers = serde_json::Value::Object(r.answers.clone());
+    // Insert or merge in one statement; the WHERE refuses a merge into another survey's or
+    // visitor's response, which then returns no row.
+    let c = &r.context;
+    let row = sqlx::query(
+        "INSERT INTO responses AS r (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
+            page, page_path, location, channel, locale, device, answers, attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         ON CONFLICT (site, id) DO UPDATE SET
+            updated_at = excluded.updated_at,
+            finished = r.finished OR excluded.finished,
+            nps = COALESCE(excluded.nps, r.nps),
+            category = COALESCE(excluded.category, r.category),
+            display_id = COALESCE(r.display_id, excluded.display_id),
+            answers = r.answers || excluded.answers
+         WHERE r.survey = excluded.survey AND r.visitor = excluded.visitor
+         RETURNING r.created_at, (xmax = 0) AS inserted",
+    )
+    .bind(&r.site)
+    .bind(&r.id)
+    .bind(&r.survey)
+    .bind(&r.display)
+    .bind(&r.visitor)
+    .bind(r.at)
+    .bind(r.finished)
+    .bind(r.nps.map(i16::from))
+    .bind(r.category.map(|c| c.as_str()))
+    .bind(&c.page)
+    .bind(&c.page_path)
+    .bind(&c.location)
+    .bind(&c.channel)
+    .bind(&c.locale)
+    .bind(&c.device)
+    .bind(&answers)
+    .bind(&r.attributes)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Outcome::Conflict(format!(
+            "response id \"{}\" belongs to another survey or visitor",
+            r.id
+        )));
+    };
+    let (created_at, inserted): (i64, bool) = (row.get(0), row.get(1));
+    for s in &r.scores {
+        sqlx::query(
+            "INSERT INTO scores (site, response_id, question, aspect, survey, kind, created_at, score, expectation, experience)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (site, response_id, question, aspect) DO UPDATE SET
+                score = excluded.score, expectation = excluded.expectation, experience = excluded.experience",
+        )
+        .bind(&r.site)
+        .bind(&r.id)
+        .bind(&s.question)
+        .bind(&s.aspect)
+        .bind(&r.survey)
+        .bind(s.kind.as_str())
+        .bind(created_at)
+        .bind(s.score)
+        .bind(s.expectation)
+        .bind(s.experience)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(if inserted {
+        Outcome::Created
+    } else {
+        Outcome::Updated
+    })
+}
+
+fn stored_response(row: &PgRow) -> StoredResponse {
+    StoredResponse {
+        id: row.get(0),
+        survey: row.get(1),
+        display: row.get(2),
+        visitor: row.get(3),
+        created_at: row.get(4),
+        updated_at: row.get(5),
+        finished: row.get(6),
+        nps: row
+            .get::<Option<i16>, _>(7)
+            .and_then(|n| u8::try_from(n).ok()),
+        category: row.get(8),
+        page: row.get(9),
+        location: row.get(10),
+        channel: row.get(11),
+        locale: row.get(12),
+        device: row.get(13),
+        answers: row.get(14),
+        attributes: row.get(15),
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(match w {
+                Write::Display(d) => write_display(&mut tx, d).await?,
+                Write::Response(r) => write_response(&mut tx, r).await?,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn nps_histograms(
+        &self,
+        scope: &Scope<'_>,
+        group: Option<GroupBy>,
+    ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
+        let key = group.map_or_else(|| "''".to_owned(), |g| group_expr(g, DAY, WEEK, MONTH));
+        let sql = format!(
+            "SELECT {key} AS k, nps::bigint, COUNT(*) FROM responses
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND nps IS NOT NULL
+             GROUP BY k, nps ORDER BY k",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(fold_histograms(rows.iter().map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<i64, _>(2),
+            )
+        })))
+    }
+
+    async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
+        let sql = format!(
+            "SELECT question, kind, score::bigint, COUNT(*) FROM scores
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind IN ('csat', 'ces') AND score IS NOT NULL
+             GROUP BY question, kind, score ORDER BY question, score",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ScoreCount {
+                question: r.get(0),
+                kind: r.get(1),
+                score: r.get(2),
+                count: r.get::<i64, _>(3) as u64,
+            })
+            .collect())
+    }
+
+    async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError> {
+        let sql = format!(
+            "SELECT question, aspect, COUNT(*),
+                SUM(expectation)::bigint, SUM(expectation * expectation)::bigint,
+                SUM(experience)::bigint, SUM(experience * experience)::bigint,
+                SUM(experience - expectation)::bigint, SUM((experience - expectation) * (experience - expectation))::bigint
+             FROM scores
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind = 'gap'
+                AND expectation IS NOT NULL AND experience IS NOT NULL
+             GROUP BY question, aspect ORDER BY question, aspect",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| gap_row(r.get(0), r.get(1), |i| r.get::<i64, _>(i)))
+            .collect())
+    }
+
+    async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*), COUNT(dismissed_at) FROM displays WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
+            survey_clause(scope)
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(DisplayCounts {
+            shown: row.get::<i64, _>(0) as u64,
+            dismissed: row.get::<i64, _>(1) as u64,
+        })
+    }
+
+    async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM responses WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
+            survey_clause(scope)
+        );
+        let n: i64 = sqlx::query_scalar(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn list_responses(&self, f: &ResponseFilter) -> Result<Vec<StoredResponse>, StoreError> {
+        let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+            "SELECT id, survey, display_id, visitor, created_at, updated_at, finished, nps, category, page,
+                location, channel, locale, device, answers, attributes
+             FROM responses WHERE site = ",
+        );
+        qb.push_bind(&f.site);
+        if let Some(s) = &f.survey {
+            qb.push(" AND survey = ").push_bind(s);
+        }
+        if let Some(c) = f.category {
+            qb.push(" AND category = ").push_bind(c.as_str());
+        }
+        if let Some(p) = &f.page {
+            qb.push(" AND page_path = ").push_bind(p);
+        }
+        if let Some(p) = f.period {
+            qb.push(" AND created_at >= ")
+                .push_bind(p.from)
+                .push(" AND created_at < ")
+                .push_bind(p.to);
+        }
+        if let Some(t) = &f.text {
+            // Text answers only: keys and option ids must not match a search for comments.
+            qb.push(
+                " AND EXISTS (SELECT 1 FROM jsonb_each(responses.answers) e WHERE jsonb_typeof(e.value) = 'string' AND lower(e.value #>> '{}') LIKE ",
+            )
+            .push_bind(like_pattern(t))
+            .push(" ESCAPE '\\')");
+        }
+        if let Some((at, id)) = &f.before {
+            qb.push(" AND (created_at, id) < (")
+                .push_bind(*at)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(f.limit));
+        let rows = qb.build().fetch_all(&self.pool).await?;
+        Ok(rows.iter().map(stored_response).collect())
+    }
+
+    async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
+        )
+        .bind(site)
+        .bind(visitor)
+        .execute(&mut *tx)
+        .await?;
+        let responses = sqlx::query("DELETE FROM responses WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let displays = sqlx::query("DELETE FROM displays WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Erased {
+            responses,
+            displays,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

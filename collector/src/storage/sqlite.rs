@@ -1,0 +1,506 @@
+//! SQLite: one file in WAL mode with `synchronous = FULL` (a commit survives power loss). One
+//! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
+
+use super::*;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+const DAY: &str = "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')";
+// 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday.
+const WEEK: &str = "date(created_at / 1000, 'unixepoch', 'weekday 0', '-6 days')";
+const MONTH: &str = "strftime('%Y-%m', created_at / 1000, 'unixepoch')";
+
+impl SqliteStore {
+    /// `sqlite://path`, `sqlite:path` or a plain file path; the file is created if missing.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let base = if url.starts_with("sqlite:") {
+            SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?
+        } else {
+            SqliteConnectOptions::new().filename(url)
+        };
+        let base = base
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone().create_if_missing(true))
+            .await
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(base.read_only(true))
+            .await
+            .map_err(|e| StoreError::Connect(e.to_string()))?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+async fn write_display(
+    tx: &mut Transaction<'_, Sqlite>,
+    d: &DisplayWrite,
+) -> Result<Outcome, StoreError> {
+    let existing = sqlx::query("SELECT survey, visitor FROM displays WHERE site = $1 AND id = $2")
+        .bind(&d.site)
+        .bind(&d.id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(row) = existing {
+        let (survey, visitor): (String, String) = (row.get(0), row.get(1));
+        if survey != d.survey || visitor != d.visitor {
+            return Ok(Outcome::Conflict(format!(
+                "display id \"{}\" belongs to another survey or visitor",
+                d.id
+            )));
+        }
+        if d.dismissed {
+            sqlx::query("UPDATE displays SET dismissed_at = COALESCE(dismissed_at, $3) WHERE site = $1 AND id = $2")
+                .bind(&d.site)
+                .bind(&d.id)
+                .bind(d.at)
+                .execute(&mut **tx)
+                .await?;
+        }
+        return Ok(Outcome::Updated);
+    }
+    let c = &d.context;
+    sqlx::query(
+        "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&d.site)
+    .bind(&d.id)
+    .bind(&d.survey)
+    .bind(&d.visitor)
+    .bind(d.at)
+    .bind(d.dismissed.then_some(d.at))
+    .bind(&c.page)
+    .bind(&c.page_path)
+    .bind(&c.location)
+    .bind(&c.channel)
+    .bind(&c.locale)
+    .bind(&c.device)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Outcome::Created)
+}
+
+async fn write_response(
+    tx: &mut Transaction<'_, Sqlite>,
+    r: &ResponseWrite,
+) -> Result<Outcome, StoreError> {
+    let answers = serde_json::Value::Object(r.answers.clone()).to_string();
+    let existing = sqlx::query(
+        "SELECT survey, visitor, created_at FROM responses WHERE site = $1 AND id = $2",
+    )
+    .bind(&r.site)
+    .bind(&r.id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (outcome, created_at) = match existing {
+        Some(row) => {
+            let (survey, visitor, created_at): (String, String, i64) =
+                (row.get(0), row.get(1), row.get(2));
+            if survey != r.survey || visitor != r.visitor {
+                return Ok(Outcome::Conflict(format!(
+                    "response id \"{}\" belongs to another survey or visitor",
+                    r.id
+                )));
+            }
+            sqlx::query(
+                "UPDATE responses SET updated_at = $3, finished = MAX(finished, $4), nps = COALESCE($5, nps),
+                    category = COALESCE($6, category), display_id = COALESCE(display_id, $7),
+                    answers = json_patch(answers, $8)
+                 WHERE site = $1 AND id = $2",
+            )
+            .bind(&r.site)
+            .bind(&r.id)
+            .bind(r.at)
+            .bind(r.finished)
+            .bind(r.nps.map(i64::from))
+            .bind(r.category.map(|c| c.as_str()))
+            .bind(&r.display)
+            .bind(&answers)
+            .execute(&mut **tx)
+            .await?;
+            (Outcome::Updated, created_at)
+        }
+        None => {
+            let c = &r.context;
+            sqlx::query(
+                "INSERT INTO responses (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
+                    page, page_path, location, channel, locale, device, answers, attributes)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            )
+            .bind(&r.site)
+            .bind(&r.id)
+            .bind(&r.survey)
+            .bind(&r.display)
+            .bind(&r.visitor)
+            .bind(r.at)
+            .bind(r.finished)
+            .bind(r.nps.map(i64::from))
+            .bind(r.category.map(|c| c.as_str()))
+            .bind(&c.page)
+            .bind(&c.page_path)
+            .bind(&c.location)
+            .bind(&c.channel)
+            .bind(&c.locale)
+            .bind(&c.device)
+            .bind(&answers)
+            .bind(r.attributes.to_string())
+            .execute(&mut **tx)
+            .await?;
+            (Outcome::Created, r.at)
+        }
+    };
+    for s in &r.scores {
+        sqlx::query(
+            "INSERT INTO scores (site, response_id, question, aspect, survey, kind, created_at, score, expectation, experience)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+             ON CONFLICT (site, response_id, question, aspect) DO UPDATE SET
+                score = excluded.score, expectation = excluded.expectation, experience = excluded.experience",
+        )
+        .bind(&r.site)
+        .bind(&r.id)
+        .bind(&s.question)
+        .bind(&s.aspect)
+        .bind(&r.survey)
+        .bind(s.kind.as_str())
+        .bind(created_at)
+        .bind(s.score)
+        .bind(s.expectation)
+        .bind(s.experience)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(outcome)
+}
+
+fn stored_response(row: &SqliteRow) -> StoredResponse {
+    let json = |i: usize| {
+        let s: String = row.get(i);
+        serde_json::from_str(&s).unwrap_or(serde_json::Value::Null)
+    };
+    StoredResponse {
+        id: row.get(0),
+        survey: row.get(1),
+        display: row.get(2),
+        visitor: row.get(3),
+        created_at: row.get(4),
+        updated_at: row.get(5),
+        finished: row.get(6),
+        nps: row
+            .get::<Option<i64>, _>(7)
+            .and_then(|n| u8::try_from(n).ok()),
+        category: row.get(8),
+        page: row.get(9),
+        location: row.get(10),
+        channel: row.get(11),
+        locale: row.get(12),
+        device: row.get(13),
+        answers: json(14),
+        attributes: json(15),
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            out.push(match w {
+                Write::Display(d) => write_display(&mut tx, d).await?,
+                Write::Response(r) => write_response(&mut tx, r).await?,
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn nps_histograms(
+        &self,
+        scope: &Scope<'_>,
+        group: Option<GroupBy>,
+    ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
+        let key = group.map_or_else(|| "''".to_owned(), |g| group_expr(g, DAY, WEEK, MONTH));
+        let sql = format!(
+            "SELECT {key} AS k, nps, COUNT(*) FROM responses
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND nps IS NOT NULL
+             GROUP BY k, nps ORDER BY k",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(fold_histograms(rows.iter().map(|r| {
+            (
+                r.get::<String, _>(0),
+                r.get::<i64, _>(1),
+                r.get::<i64, _>(2),
+            )
+        })))
+    }
+
+    async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
+        let sql = format!(
+            "SELECT question, kind, score, COUNT(*) FROM scores
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind IN ('csat', 'ces') AND score IS NOT NULL
+             GROUP BY question, kind, score ORDER BY question, score",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ScoreCount {
+                question: r.get(0),
+                kind: r.get(1),
+                score: r.get(2),
+                count: r.get::<i64, _>(3) as u64,
+            })
+            .collect())
+    }
+
+    async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError> {
+        let sql = format!(
+            "SELECT question, aspect, COUNT(*),
+                SUM(expectation), SUM(expectation * expectation),
+                SUM(experience), SUM(experience * experience),
+                SUM(experience - expectation), SUM((experience - expectation) * (experience - expectation))
+             FROM scores
+             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind = 'gap'
+                AND expectation IS NOT NULL AND experience IS NOT NULL
+             GROUP BY question, aspect ORDER BY question, aspect",
+            survey_clause(scope)
+        );
+        let rows = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| gap_row(r.get(0), r.get(1), |i| r.get::<i64, _>(i)))
+            .collect())
+    }
+
+    async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*), COUNT(dismissed_at) FROM displays WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
+            survey_clause(scope)
+        );
+        let row = sqlx::query(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(DisplayCounts {
+            shown: row.get::<i64, _>(0) as u64,
+            dismissed: row.get::<i64, _>(1) as u64,
+        })
+    }
+
+    async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM responses WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
+            survey_clause(scope)
+        );
+        let n: i64 = sqlx::query_scalar(&sql)
+            .bind(scope.site)
+            .bind(scope.survey.unwrap_or(""))
+            .bind(scope.period.from)
+            .bind(scope.period.to)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn list_responses(&self, f: &ResponseFilter) -> Result<Vec<StoredResponse>, StoreError> {
+        let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT id, survey, display_id, visitor, created_at, updated_at, finished, nps, category, page,
+                location, channel, locale, device, answers, attributes
+             FROM responses WHERE site = ",
+        );
+        qb.push_bind(&f.site);
+        if let Some(s) = &f.survey {
+            qb.push(" AND survey = ").push_bind(s);
+        }
+        if let Some(c) = f.category {
+            qb.push(" AND category = ").push_bind(c.as_str());
+        }
+        if let Some(p) = &f.page {
+            qb.push(" AND page_path = ").push_bind(p);
+        }
+        if let Some(p) = f.period {
+            qb.push(" AND created_at >= ")
+                .push_bind(p.from)
+                .push(" AND created_at < ")
+                .push_bind(p.to);
+        }
+        if let Some(t) = &f.text {
+            // Text answers only: keys and option ids must not match a search for comments.
+            qb.push(
+                " AND EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text' AND lower(json_each.value) LIKE ",
+            )
+            .push_bind(like_pattern(t))
+            .push(" ESCAPE '\\')");
+        }
+        if let Some((at, id)) = &f.before {
+            qb.push(" AND (created_at < ")
+                .push_bind(*at)
+                .push(" OR (created_at = ")
+                .push_bind(*at)
+                .push(" AND id < ")
+                .push_bind(id)
+                .push("))");
+        }
+        qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(f.limit));
+        let rows = qb.build().fetch_all(&self.reader).await?;
+        Ok(rows.iter().map(stored_response).collect())
+    }
+
+    async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
+        )
+        .bind(site)
+        .bind(visitor)
+        .execute(&mut *tx)
+        .await?;
+        let responses = sqlx::query("DELETE FROM responses WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let displays = sqlx::query("DELETE FROM displays WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(Erased {
+            responses,
+            displays,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.reader)
+                .await?,
+        )
+    }
+
+    async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM settings WHERE key = $1")
+            .bind(key)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Rows of (group key, score, count) into one histogram per key, keys in order of appearance.
+pub(super) fn fold_histograms(
+    rows: impl Iterator<Item = (String, i64, i64)>,
+) -> Vec<(String, [u64; 11])> {
+    let mut out: Vec<(String, [u64; 11])> = Vec::new();
+    for (key, score, count) in rows {
+        let Ok(i) = usize::try_from(score) else {
+            continue;
+        };
+        if i > 10 {
+            continue;
+        }
+        match out.last_mut() {
+            Some((k, h)) if *k == key => h[i] += count as u64,
+            _ => {
+                let mut h = [0; 11];
+                h[i] = count as u64;
+                out.push((key, h));
+            }
+        }
+    }
+    out
+}
+
+/// Builds a GAP row from COUNT and the six sums, read by column index starting at 2.
+pub(super) fn gap_row(question: String, aspect: String, col: impl Fn(usize) -> i64) -> GapRow {
+    use tenpoint_shared::stats::Moments;
+    let n = col(2) as u64;
+    let m = |sum: usize, sq: usize| Moments {
+        n,
+        sum: col(sum) as f64,
+        sum_sq: col(sq) as f64,
+    };
+    GapRow {
+        question,
+        aspect,
+        moments: GapMoments {
+            expectation: m(3, 4),
+            experience: m(5, 6),
+            gap: m(7, 8),
+        },
+    }
+}
