@@ -1,0 +1,14 @@
+//! API tests: the real server on an ephemeral port, over HTTP, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+mod support;
+
+mod admin;
+mod bad_input;
+mod cors_and_limits;
+mod ingest;
+mod ops;
+mod reload;
+mod report;
+mod shutdown;
+mod store;

@@ -1,0 +1,253 @@
+//! The storage layer on its own, the same checks on both databases.
+
+use crate::on_both;
+use crate::support::{Backend, TestDb};
+use serde_json::json;
+use tenpoint_collector::storage::*;
+use tenpoint_shared::score::Category;
+
+on_both!(
+    writes_merge_and_conflict_in_one_batch,
+    histograms_group_by_calendar_periods,
+    settings_are_written_once
+);
+
+fn ctx(path: &str) -> ContextWrite {
+    ContextWrite {
+        page: format!("https://s.example{path}"),
+        page_path: path.into(),
+        ..Default::default()
+    }
+}
+
+fn resp(id: &str, visitor: &str, at: Millis, answers: serde_json::Value, nps: Option<u8>) -> Write {
+    Write::Response(ResponseWrite {
+        site: "s".into(),
+        id: id.into(),
+        survey: "v".into(),
+        display: None,
+        visitor: visitor.into(),
+        at,
+        finished: false,
+        nps,
+        category: nps.map(|n| {
+            tenpoint_shared::score::Nps::new(i64::from(n))
+                .unwrap()
+                .category()
+        }),
+        context: ctx("/p"),
+        answers: answers.as_object().unwrap().clone(),
+        attributes: json!({"plan": "pro"}),
+        scores: vec![ScoreWrite {
+            question: "c".into(),
+            aspect: String::new(),
+            kind: ScoreKind::Csat,
+            score: Some(4),
+            expectation: None,
+            experience: None,
+        }],
+    })
+}
+
+async fn writes_merge_and_conflict_in_one_batch(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    let s = &db.store;
+    let display = |id: &str, dismissed: bool| {
+        Write::Display(DisplayWrite {
+            site: "s".into(),
+            id: id.into(),
+            survey: "v".into(),
+            visitor: "a".into(),
+            at: 1000,
+            dismissed,
+            context: ctx("/d"),
+        })
+    };
+    let outcomes = s
+        .apply(&[
+            display("d1", false),
+            display("d1", true),
+            resp("r1", "a", 1000, json!({"nps": 3}), Some(3)),
+            resp("r1", "a", 2000, json!({"why": "slow"}), None),
+            resp("r1", "b", 3000, json!({"nps": 10}), Some(10)),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(outcomes[0], Outcome::Created);
+    assert_eq!(outcomes[1], Outcome::Updated);
+    assert_eq!(outcomes[2], Outcome::Created);
+    assert_eq!(outcomes[3], Outcome::Updated);
+    assert!(matches!(outcomes[4], Outcome::Conflict(_)));
+
+    let rows = s
+        .list_responses(&ResponseFilter {
+            site: "s".into(),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert_eq!(r.answers, json!({"nps": 3, "why": "slow"}));
+    assert_eq!((r.nps, r.category.as_deref()), (Some(3), Some("detractor")));
+    assert_eq!((r.created_at, r.updated_at), (1000, 2000));
+    assert_eq!(r.attributes, json!({"plan": "pro"}));
+
+    let scope = Scope {
+        site: "s",
+        survey: Some("v"),
+        period: Period {
+            from: 0,
+            to: 10_000,
+        },
+    };
+    assert_eq!(
+        s.display_counts(&scope).await.unwrap(),
+        DisplayCounts {
+            shown: 1,
+            dismissed: 1
+        }
+    );
+    assert_eq!(s.response_count(&scope).await.unwrap(), 1);
+    let scores = s.score_counts(&scope).await.unwrap();
+    assert_eq!(
+        scores,
+        vec![ScoreCount {
+            question: "c".into(),
+            kind: "csat".into(),
+            score: 4,
+            count: 1
+        }],
+        "re-sent scores are upserted"
+    );
+
+    let filter = ResponseFilter {
+        site: "s".into(),
+        category: Some(Category::Promoter),
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(s.list_responses(&filter).await.unwrap().is_empty());
+    assert_eq!(
+        s.erase_visitor("s", "a").await.unwrap(),
+        Erased {
+            responses: 1,
+            displays: 1
+        }
+    );
+    assert_eq!(s.score_counts(&scope).await.unwrap(), vec![]);
+    db.cleanup().await;
+}
+
+async fn histograms_group_by_calendar_periods(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    // 2026-11-01 is a Sunday; 2026-11-02 a Monday; 2026-12-01 a Tuesday (UTC).
+    let at = |y_m_d: (i32, u8, u8), h: u8| {
+        let d = time::Date::from_calendar_date(
+            y_m_d.0,
+            time::Month::try_from(y_m_d.1).unwrap(),
+            y_m_d.2,
+        )
+        .unwrap();
+        d.with_hms(h, 0, 0).unwrap().assume_utc().unix_timestamp() * 1000
+    };
+    let writes = vec![
+        resp(
+            "a1",
+            "x",
+            at((2026, 11, 1), 23),
+            json!({"nps": 10}),
+            Some(10),
+        ),
+        resp("a2", "x", at((2026, 11, 2), 0), json!({"nps": 0}), Some(0)),
+        resp("a3", "x", at((2026, 11, 2), 12), json!({"nps": 8}), Some(8)),
+        resp("a4", "x", at((2026, 12, 1), 6), json!({"nps": 9}), Some(9)),
+    ];
+    db.store.apply(&writes).await.unwrap();
+    let scope = Scope {
+        site: "s",
+        survey: None,
+        period: Period {
+            from: at((2026, 10, 1), 0),
+            to: at((2027, 1, 1), 0),
+        },
+    };
+    let keys = |rows: Vec<(String, [u64; 11])>| {
+        rows.into_iter()
+            .map(|(k, h)| (k, h.iter().sum::<u64>()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        keys(
+            db.store
+                .nps_histograms(&scope, Some(GroupBy::Day))
+                .await
+                .unwrap()
+        ),
+        [
+            ("2026-11-01".into(), 1),
+            ("2026-11-02".into(), 2),
+            ("2026-12-01".into(), 1)
+        ]
+    );
+    assert_eq!(
+        keys(
+            db.store
+                .nps_histograms(&scope, Some(GroupBy::Week))
+                .await
+                .unwrap()
+        ),
+        [
+            ("2026-10-26".into(), 1),
+            ("2026-11-02".into(), 2),
+            ("2026-11-30".into(), 1)
+        ],
+        "weeks start on Monday"
+    );
+    assert_eq!(
+        keys(
+            db.store
+                .nps_histograms(&scope, Some(GroupBy::Month))
+                .await
+                .unwrap()
+        ),
+        [("2026-11".into(), 3), ("2026-12".into(), 1)]
+    );
+    let all = db.store.nps_histograms(&scope, None).await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].1, [1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
+    // The period is half-open: a response exactly at `to` is outside.
+    let scope = Scope {
+        period: Period {
+            from: at((2026, 11, 2), 0),
+            to: at((2026, 12, 1), 6),
+        },
+        ..scope
+    };
+    assert_eq!(
+        db.store.nps_histograms(&scope, None).await.unwrap()[0]
+            .1
+            .iter()
+            .sum::<u64>(),
+        2
+    );
+    db.cleanup().await;
+}
+
+async fn settings_are_written_once(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    assert_eq!(db.store.setting("k").await.unwrap(), None);
+    assert!(db.store.put_setting_if_absent("k", "one").await.unwrap());
+    assert!(!db.store.put_setting_if_absent("k", "two").await.unwrap());
+    assert_eq!(db.store.setting("k").await.unwrap().as_deref(), Some("one"));
+    db.store.delete_setting("k").await.unwrap();
+    assert_eq!(db.store.setting("k").await.unwrap(), None);
+    db.cleanup().await;
+}
