@@ -1,1 +1,397 @@
-fn main() {}
+//! Ingest and report benchmark (not a test: these machines are shared and noisy, so compare
+//! the rows of one run rather than absolute numbers across runs).
+//!
+//! `cargo bench -p tenpoint-collector --bench ingest` measures, in one process and one run:
+//! - a bare axum handler (reads the body, answers 201) as the ceiling of this HTTP stack;
+//! - the collector on SQLite (WAL, synchronous=FULL: every 2xx is on disk);
+//! - the collector on PostgreSQL, when `TENPOINT_BENCH_DATABASE_URL` (or
+//!   `TENPOINT_TEST_DATABASE_URL`) is set;
+//!
+//! then loads 1,000,000 responses into each database and times the report endpoint.
+//! `TENPOINT_BENCH_SECONDS` (default 10) and `TENPOINT_BENCH_CONCURRENCY` (default 64) tune it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // A benchmark that cannot set up should stop loudly.
+
+use axum::Router;
+use axum::routing::post;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tenpoint_collector::ratelimit::Limits;
+use tenpoint_collector::registry::Registry;
+use tenpoint_collector::server::{Application, ServeConfig};
+use tenpoint_collector::storage::{PostgresStore, SqliteStore, Store, now_ms};
+use tokio::sync::oneshot;
+
+const TOKEN: &str = "bench-admin-token-0123456789";
+const RESPONSES_FOR_REPORT: i64 = 1_000_000;
+
+struct Load {
+    requests: u64,
+    errors: u64,
+    seconds: f64,
+    latencies_us: Vec<u64>,
+}
+
+impl Load {
+    fn pct(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies_us[i] as f64 / 1000.0
+    }
+}
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+
+fn body() -> String {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    format!(
+        r#"{{"v":1,"id":"bench-{n:016}","survey":"post-purchase","visitor":"v{}","answers":{{"nps":{},"why":"benchmark answer"}},"page":"http://localhost:8080/checkout/complete.html","locale":"en","device":"desktop","finished":true}}"#,
+        n % 10_000,
+        n % 11
+    )
+}
+
+/// `concurrency` clients post for `seconds` after a one-second warm-up.
+async fn drive(url: String, concurrency: u64, seconds: u64) -> Load {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency as usize)
+        .build()
+        .unwrap();
+    let warm_until = Instant::now() + Duration::from_secs(1);
+    let stop_at = warm_until + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let (mut ok, mut err) = (0u64, 0u64);
+            loop {
+                let start = Instant::now();
+                if start >= stop_at {
+                    break;
+                }
+                let res = client
+                    .post(&url)
+                    .header("content-type", "text/plain")
+                    .body(body())
+                    .send()
+                    .await;
+                let good = matches!(&res, Ok(r) if r.status().is_success());
+                if start >= warm_until {
+                    lat.push(start.elapsed().as_micros() as u64);
+                    if good { ok += 1 } else { err += 1 }
+                }
+            }
+            (lat, ok, err)
+        }));
+    }
+    let mut load = Load {
+        requests: 0,
+        errors: 0,
+        seconds: seconds as f64,
+        latencies_us: Vec::new(),
+    };
+    for t in tasks {
+        let (lat, ok, err) = t.await.unwrap();
+        load.latencies_us.extend(lat);
+        load.requests += ok;
+        load.errors += err;
+    }
+    load.latencies_us.sort_unstable();
+    load
+}
+
+async fn bare_server() -> (SocketAddr, oneshot::Sender<()>) {
+    let app = Router::new().route(
+        "/ingest",
+        post(|body: axum::body::Bytes| async move {
+            // The same JSON parse the collector starts with, so the ceiling is honest.
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (
+                axum::http::StatusCode::CREATED,
+                if v.is_object() { "ok" } else { "bad" },
+            )
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    (addr, tx)
+}
+
+async fn collector(
+    store: Arc<dyn Store>,
+) -> (SocketAddr, oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/sites/demo-shop.json"
+    ))
+    .unwrap();
+    let config = tenpoint_shared::config::parse(&demo).unwrap();
+    let cfg = ServeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database: String::new(),
+        sites: vec![],
+        admin_token: Some(TOKEN.into()),
+        limits: Limits {
+            per_ip: 0,
+            per_ip_burst: 0,
+            per_site: 0,
+            per_site_burst: 0,
+        },
+        trust_forwarded_for: false,
+        static_dir: None,
+        watch: false,
+    };
+    let app = Application::build_with(cfg, store, Registry::from_configs(vec![config]))
+        .await
+        .unwrap();
+    let addr = app.local_addr();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        app.run_until(async move {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, tx, task)
+}
+
+fn row(name: &str, l: &Load) {
+    println!(
+        "{name:<28} {:>9.0} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
+        l.requests as f64 / l.seconds,
+        l.errors,
+        l.pct(0.50),
+        l.pct(0.95),
+        l.pct(0.99),
+        l.pct(1.0)
+    );
+}
+
+/// Fills the database with a million responses over the last 60 days, straight in SQL (the
+/// HTTP path is what the ingest rows measure; this only sets the stage for the report).
+async fn bulk_load_sqlite(url: &str) {
+    let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+    let now = now_ms();
+    sqlx::query(
+        "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < $1 - 1)
+         INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, answers)
+         SELECT 'demo-shop', 'bulk-' || x, 'post-purchase', 'v' || (x % 50000), $2 - (x * 5183) % 5184000000, $2, 1, x % 11,
+                CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
+                'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
+                '{\"nps\": ' || (x % 11) || '}'
+         FROM c",
+    )
+    .bind(RESPONSES_FOR_REPORT)
+    .bind(now)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+async fn bulk_load_postgres(opts: sqlx::postgres::PgConnectOptions) {
+    let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, answers)
+         SELECT 'demo-shop', 'bulk-' || x, 'post-purchase', 'v' || (x % 50000), $2 - (x * 5183) % 5184000000, $2, true, x % 11,
+                CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
+                'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
+                jsonb_build_object('nps', x % 11)
+         FROM generate_series(0, $1 - 1) AS x",
+    )
+    .bind(RESPONSES_FOR_REPORT)
+    .bind(now)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("VACUUM ANALYZE responses")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Median and worst of five report requests (after one warm-up).
+async fn time_report(addr: SocketAddr, query: &str) -> (f64, f64, u64) {
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/v1/sites/demo-shop/report?{query}");
+    let get = || async {
+        let start = Instant::now();
+        let res = client.get(&url).bearer_auth(TOKEN).send().await.unwrap();
+        assert!(res.status().is_success(), "report failed: {}", res.status());
+        let v: serde_json::Value = res.json().await.unwrap();
+        (
+            start.elapsed().as_secs_f64() * 1000.0,
+            v["nps"]["n"].as_u64().unwrap_or(0) + v["previous"]["nps"]["n"].as_u64().unwrap_or(0),
+        )
+    };
+    get().await;
+    let mut times = Vec::new();
+    let mut n = 0;
+    for _ in 0..5 {
+        let (t, seen) = get().await;
+        times.push(t);
+        n = seen;
+    }
+    times.sort_by(f64::total_cmp);
+    (times[2], times[4], n)
+}
+
+async fn report_rows(name: &str, addr: SocketAddr) {
+    for q in [
+        "survey=post-purchase",
+        "survey=post-purchase&group_by=day",
+        "survey=post-purchase&group_by=location",
+        "",
+    ] {
+        let (median, worst, n) = time_report(addr, q).await;
+        let label = if q.is_empty() {
+            "(whole site)"
+        } else {
+            q.trim_start_matches("survey=post-purchase&")
+                .trim_start_matches("survey=post-purchase")
+        };
+        let label = if label.is_empty() { "survey" } else { label };
+        println!("{name:<10} {label:<20} {n:>10} {median:>10.1} {worst:>10.1}");
+    }
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async_main());
+}
+
+async fn async_main() {
+    let seconds = env_num("TENPOINT_BENCH_SECONDS", 10);
+    let concurrency = env_num("TENPOINT_BENCH_CONCURRENCY", 64);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    println!(
+        "ingest: {concurrency} concurrent clients for {seconds} s after 1 s warm-up, {cores} cores, client and server in one process"
+    );
+    println!(
+        "{:<28} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "target", "req/s", "errors", "p50 ms", "p95 ms", "p99 ms", "max ms"
+    );
+
+    let (addr, stop) = bare_server().await;
+    let bare = drive(format!("http://{addr}/ingest"), concurrency, seconds).await;
+    row("bare axum handler", &bare);
+    let _ = stop.send(());
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite:{}", dir.path().join("bench.db").display());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&sqlite_url).await.unwrap());
+    let (addr, stop, task) = collector(store.clone()).await;
+    let sqlite = drive(
+        format!("http://{addr}/v1/sites/demo-shop/responses"),
+        concurrency,
+        seconds,
+    )
+    .await;
+    row("collector, SQLite (FULL)", &sqlite);
+    let _ = stop.send(());
+    task.await.unwrap();
+
+    let pg_url = std::env::var("TENPOINT_BENCH_DATABASE_URL")
+        .or_else(|_| std::env::var("TENPOINT_TEST_DATABASE_URL"))
+        .ok();
+    let mut pg = None;
+    if let Some(url) = &pg_url {
+        let schema = format!("tenpoint_bench_{}", std::process::id());
+        let admin = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let opts = sqlx::postgres::PgConnectOptions::from_str(url)
+            .unwrap()
+            .options([("search_path", schema.as_str())]);
+        let store: Arc<dyn Store> =
+            Arc::new(PostgresStore::connect_with(opts.clone()).await.unwrap());
+        let (addr, stop, task) = collector(store.clone()).await;
+        let load = drive(
+            format!("http://{addr}/v1/sites/demo-shop/responses"),
+            concurrency,
+            seconds,
+        )
+        .await;
+        row("collector, PostgreSQL", &load);
+        let _ = stop.send(());
+        task.await.unwrap();
+        pg = Some((admin, schema, opts));
+    } else {
+        println!("collector, PostgreSQL        SKIPPED (set TENPOINT_BENCH_DATABASE_URL)");
+    }
+    println!(
+        "SQLite / bare throughput: {:.2}; p99 SQLite {:.1} ms",
+        sqlite.requests as f64 / bare.requests.max(1) as f64,
+        sqlite.pct(0.99)
+    );
+
+    println!(
+        "\nreport over {RESPONSES_FOR_REPORT} stored responses (median and worst of 5, ms, over HTTP)"
+    );
+    println!(
+        "{:<10} {:<20} {:>10} {:>10} {:>10}",
+        "database", "query", "answers", "median", "worst"
+    );
+    let started = Instant::now();
+    bulk_load_sqlite(&sqlite_url).await;
+    eprintln!(
+        "(loaded SQLite in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&sqlite_url).await.unwrap());
+    let (addr, stop, task) = collector(store).await;
+    report_rows("SQLite", addr).await;
+    let _ = stop.send(());
+    task.await.unwrap();
+
+    if let Some((admin, schema, opts)) = pg {
+        let started = Instant::now();
+        bulk_load_postgres(opts.clone()).await;
+        eprintln!(
+            "(loaded PostgreSQL in {:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let store: Arc<dyn Store> = Arc::new(PostgresStore::connect_with(opts).await.unwrap());
+        let (addr, stop, task) = collector(store).await;
+        report_rows("PostgreSQL", addr).await;
+        let _ = stop.send(());
+        task.await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+}

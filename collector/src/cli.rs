@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Forget the generated admin token so that this start generates and prints a new one.
     #[arg(long)]
     pub reset_admin_token: bool,
+    /// Do not watch site config files for changes (reload with SIGHUP instead), for file
+    /// systems without change events.
+    #[arg(long, env = "TENPOINT_NO_WATCH")]
+    pub no_watch: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -186,7 +190,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
         },
         trust_forwarded_for: args.trust_forwarded_for,
         static_dir: static_dir.clone(),
-        watch: true,
+        watch: !args.no_watch,
     };
     let app = match Application::build(cfg).await {
         Ok(a) => a,

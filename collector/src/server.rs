@@ -55,6 +55,7 @@ pub struct Application {
 impl Application {
     pub async fn build(cfg: ServeConfig) -> Result<Application, StartError> {
         let registry = Registry::load(cfg.sites.clone()).map_err(StartError::Sites)?;
+        tracing::info!(sites = registry.current().len(), "site configs loaded");
         let store = storage::connect(&cfg.database).await?;
         Self::build_with(cfg, store, registry).await
     }

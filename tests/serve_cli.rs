@@ -1,0 +1,313 @@
+//! `tenpoint serve` as a process: the banner, the generated admin token, SIGHUP reloads,
+//! SIGTERM drains, bad configs refuse to start, `tenpoint export` reads what was stored.
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use tenpoint_e2e::{tenpoint, workspace_root};
+
+struct Server {
+    child: Child,
+    base: String,
+    banner: Vec<String>,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Server {
+    /// Starts `tenpoint serve` on a free port and reads its banner.
+    fn start(db: &Path, sites: &Path, extra: &[&str]) -> Server {
+        let mut child = tenpoint()
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch"])
+            .arg("--database")
+            .arg(format!("sqlite:{}", db.display()))
+            .arg("--sites")
+            .arg(sites)
+            .args(extra)
+            .env_remove("TENPOINT_ADMIN_TOKEN")
+            .env_remove("TENPOINT_DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, stderr) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut banner = Vec::new();
+        let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
+        while let Some(Ok(line)) = out.next() {
+            let done = line.trim_start().starts_with("API:");
+            banner.push(line);
+            if done {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in out {});
+        let base = banner
+            .iter()
+            .find_map(|l| l.strip_prefix("Tenpoint is listening on "))
+            .unwrap_or_else(|| panic!("no banner: {banner:?}"))
+            .trim()
+            .to_owned();
+        Server {
+            child,
+            base,
+            banner,
+            stderr,
+        }
+    }
+
+    fn token(&self) -> Option<String> {
+        self.banner
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("admin token:"))
+            .map(str::trim)
+            .filter(|t| t.len() == 64)
+            .map(str::to_owned)
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = std::process::Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    /// Waits for a log line containing `text`.
+    fn wait_log(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(100)) {
+                if line.contains(text) {
+                    return line;
+                }
+            }
+        }
+        panic!("no log line with {text:?}");
+    }
+
+    /// SIGTERM; returns the exit code and the rest of the log.
+    fn stop(mut self) -> (i32, Vec<String>) {
+        self.signal("TERM");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The log reader ends with the process; collect what it read.
+                let mut logs = Vec::new();
+                while let Ok(l) = self.stderr.recv_timeout(Duration::from_millis(500)) {
+                    logs.push(l);
+                }
+                return (status.code().unwrap_or(-1), logs);
+            }
+            assert!(Instant::now() < deadline, "did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+fn demo_config() -> String {
+    std::fs::read_to_string(workspace_root().join("examples/sites/demo-shop.json")).unwrap()
+}
+
+fn post_response(base: &str, id: &str, nps: i64) -> u16 {
+    let body = json!({"v": 1, "id": id, "survey": "post-purchase", "visitor": "visitor-1",
+        "answers": {"nps": nps, "why": "=cmd"}, "page": "http://localhost:8080/checkout/complete.html"});
+    reqwest::blocking::Client::new()
+        .post(format!("{base}/v1/sites/demo-shop/responses"))
+        .header("content-type", "text/plain")
+        .header("origin", "http://localhost:8080")
+        .body(body.to_string())
+        .send()
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn serve_token_reload_shutdown_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites");
+    std::fs::create_dir(&sites).unwrap();
+    std::fs::write(sites.join("demo-shop.json"), demo_config()).unwrap();
+    let db = dir.path().join("t.db");
+
+    let server = Server::start(&db, &sites, &[]);
+    assert!(
+        server
+            .banner
+            .iter()
+            .any(|l| l.contains("data-site=\"demo-shop\"")),
+        "{:?}",
+        server.banner
+    );
+    let token = server
+        .token()
+        .expect("a generated token is printed on first start");
+    assert_eq!(post_response(&server.base, "0000000000000001", 9), 201);
+
+    let client = reqwest::blocking::Client::new();
+    let report = |base: &str, token: &str| {
+        client
+            .get(format!(
+                "{base}/v1/sites/demo-shop/report?survey=post-purchase"
+            ))
+            .bearer_auth(token)
+            .send()
+            .unwrap()
+    };
+    assert_eq!(report(&server.base, &token).status(), 200);
+    server.wait_log("site configs loaded");
+
+    // SIGHUP reloads: pause the survey, and it leaves the public config.
+    std::fs::write(
+        sites.join("demo-shop.json"),
+        demo_config().replacen(
+            "\"priority\": 10,",
+            "\"priority\": 10, \"enabled\": false,",
+            1,
+        ),
+    )
+    .unwrap();
+    server.signal("HUP");
+    server.wait_log("site configs reloaded");
+    let config: Value = client
+        .get(format!("{}/v1/sites/demo-shop/config", server.base))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        config["surveys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["id"] != "post-purchase")
+    );
+
+    // A broken config on SIGHUP is refused with its problems in the log; the site stays up.
+    std::fs::write(
+        sites.join("demo-shop.json"),
+        demo_config().replacen("\"site\": \"demo-shop\"", "\"site\": \"Demo Shop\"", 1),
+    )
+    .unwrap();
+    server.signal("HUP");
+    server.wait_log("refusing an invalid site config");
+    assert_eq!(
+        client
+            .get(format!("{}/v1/sites/demo-shop/config", server.base))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let base = server.base.clone();
+    let (code, logs) = server.stop();
+    assert_eq!(code, 0, "SIGTERM is a clean stop");
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("every acknowledged write is committed")),
+        "{logs:?}"
+    );
+    // The token never reaches the log.
+    assert!(!logs.iter().any(|l| l.contains(&token)));
+    assert!(
+        client.get(format!("{base}/healthz")).send().is_err(),
+        "stopped"
+    );
+
+    // A second start keeps the token (only its hash is stored) and does not print it.
+    std::fs::write(sites.join("demo-shop.json"), demo_config()).unwrap();
+    let server = Server::start(&db, &sites, &["--log-format", "json"]);
+    assert_eq!(server.token(), None, "{:?}", server.banner);
+    assert_eq!(report(&server.base, &token).status(), 200);
+    assert_eq!(report(&server.base, "not-the-token-at-all").status(), 401);
+    let json_line = server.wait_log("\"message\"");
+    serde_json::from_str::<Value>(&json_line).expect("--log-format json writes JSON lines");
+    assert_eq!(server.stop().0, 0);
+
+    // Export what was stored.
+    let out = tenpoint()
+        .args([
+            "export",
+            "--site",
+            "demo-shop",
+            "--format",
+            "jsonl",
+            "--database",
+        ])
+        .arg(format!("sqlite:{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["answers"]["nps"], 9);
+    let out = tenpoint()
+        .args(["export", "--site", "demo-shop", "--database"])
+        .arg(format!("sqlite:{}", db.display()))
+        .arg("--sites")
+        .arg(&sites)
+        .output()
+        .unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.starts_with("id,survey,created_at"), "{csv}");
+    assert!(csv.contains("'=cmd"), "formulas are neutralized: {csv}");
+}
+
+#[test]
+fn an_invalid_config_refuses_to_start_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tenpoint()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-token",
+            "a-long-enough-admin-token",
+            "--database",
+        ])
+        .arg(format!("sqlite:{}", dir.path().join("x.db").display()))
+        .arg("--sites")
+        .arg(workspace_root().join("examples/broken"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("site configs are invalid"), "{err}");
+    assert!(err.contains("$.surveys[0].trigger.delay_secs"), "{err}");
+
+    let out = tenpoint()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-token",
+            "short",
+            "--sites",
+        ])
+        .arg(workspace_root().join("examples/sites"))
+        .arg("--database")
+        .arg(format!("sqlite:{}", dir.path().join("y.db").display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 characters"));
+}
