@@ -37,6 +37,8 @@ pub enum Command {
     Schema,
     /// Write a site's responses as CSV or JSON lines.
     Export(ExportArgs),
+    /// Print the size of the embedded widget files (raw, gzip, brotli bytes).
+    WidgetSize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -115,6 +117,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check { files } => check(&files),
         Command::Schema => {
             print!("{}", tenpoint_shared::config::schema_json_text());
+            ExitCode::SUCCESS
+        }
+        Command::WidgetSize => {
+            print!("{}", crate::widget::size_report());
             ExitCode::SUCCESS
         }
         Command::Serve(args) => runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(serve(args))),

@@ -6,6 +6,7 @@
 //! - [`http`]: routes; [`error`]: the JSON error at the edge; [`auth`], [`ratelimit`]: protection.
 //! - [`ingest`]: submissions to writes, committed in groups; [`storage`]: the databases.
 //! - [`report`], [`export`]: what site owners read; [`metrics`]: what operators read.
+//! - [`widget`]: the loader and WASM app, built by `build.rs` and embedded in the binary.
 
 pub mod auth;
 pub mod cli;
@@ -21,3 +22,4 @@ pub mod report;
 pub mod server;
 pub mod sites;
 pub mod storage;
+pub mod widget;

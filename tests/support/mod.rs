@@ -1,5 +1,9 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod browser;
+pub mod collector;
+pub mod host;
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;

@@ -103,6 +103,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             "/v1/sites/{site}/visitors/{visitor}",
             delete(admin::erase_visitor),
         )
+        .route("/widget.js", get(crate::widget::loader))
+        .route("/widget/{file}", get(crate::widget::app_file))
         .route("/v1/openapi.json", get(ops::openapi))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

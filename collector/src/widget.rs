@@ -1,0 +1,219 @@
+//! The widget, embedded at build time (`build.rs`): the loader at `/widget.js` with a short
+//! cache (a new release reaches pages within minutes), the app under content-hashed names
+//! cached forever. Each file is stored precompressed, so serving costs no CPU.
+//!
+//! Every response allows any origin: the loader is a classic script, but the app's JS is an ES
+//! module and its WASM is fetched by `instantiateStreaming`, both in CORS mode from the host
+//! page. Nothing here is secret; the per-site origin checks guard the API, not the code.
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+pub struct Asset {
+    /// Below the collector's base URL: `widget.js`, `widget/app.<hash>.wasm`.
+    pub path: &'static str,
+    pub content_type: &'static str,
+    /// Named by content hash, so it can be cached forever.
+    pub immutable: bool,
+    pub etag: &'static str,
+    pub raw: &'static [u8],
+    pub gzip: &'static [u8],
+    pub brotli: &'static [u8],
+}
+
+include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+/// Whether this binary carries the WASM app (not when built with TENPOINT_SKIP_WIDGET_BUILD).
+pub fn has_app() -> bool {
+    ASSETS.iter().any(|a| a.path.ends_with(".wasm"))
+}
+
+pub fn find(path: &str) -> Option<&'static Asset> {
+    ASSETS.iter().find(|a| a.path == path)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Brotli,
+    Gzip,
+    Identity,
+}
+
+/// The best encoding the client accepts; `q=0` refuses one.
+fn negotiate(headers: &HeaderMap) -> Encoding {
+    let accepted = |name: &str| {
+        headers
+            .get_all(header::ACCEPT_ENCODING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|item| {
+                let mut parts = item.split(';');
+                let coding = parts.next().unwrap_or("").trim();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                coding.eq_ignore_ascii_case(name) && q > 0.0
+            })
+    };
+    if accepted("br") {
+        Encoding::Brotli
+    } else if accepted("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+pub fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
+    let cache = if asset.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag));
+    let encoding = negotiate(headers);
+    let mut res = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = match encoding {
+            Encoding::Brotli => asset.brotli,
+            Encoding::Gzip => asset.gzip,
+            Encoding::Identity => asset.raw,
+        };
+        body.into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(header::ETAG, HeaderValue::from_static(asset.etag));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("cross-origin"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !fresh {
+        match encoding {
+            Encoding::Brotli => {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
+            }
+            Encoding::Gzip => {
+                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            Encoding::Identity => {}
+        }
+    }
+    res
+}
+
+pub async fn loader(headers: HeaderMap) -> Response {
+    match find("widget.js") {
+        Some(a) => respond(a, &headers),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub async fn app_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match find(&format!("widget/{file}")) {
+        Some(a) => respond(a, &headers),
+        None => crate::error::ApiError::NotFound(format!(
+            "no widget file \"{}\"",
+            file.chars().take(80).collect::<String>()
+        ))
+        .into_response(),
+    }
+}
+
+/// `tenpoint widget-size`: what a page downloads, per file and encoding.
+pub fn size_report() -> String {
+    let mut out = format!(
+        "{:<32} {:>9} {:>9} {:>9}\n",
+        "file", "raw", "gzip", "brotli"
+    );
+    let (mut raw, mut gz, mut br) = (0, 0, 0);
+    for a in ASSETS {
+        out.push_str(&format!(
+            "{:<32} {:>9} {:>9} {:>9}\n",
+            a.path,
+            a.raw.len(),
+            a.gzip.len(),
+            a.brotli.len()
+        ));
+        raw += a.raw.len();
+        gz += a.gzip.len();
+        br += a.brotli.len();
+    }
+    out.push_str(&format!(
+        "{:<32} {:>9} {:>9} {:>9}\n",
+        "total (a page that shows a survey)", raw, gz, br
+    ));
+    out.push_str(&match WASM_OPT {
+        Some(v) => format!("wasm-opt: {v}\n"),
+        None => "wasm-opt: not used (not installed); the WASM could be smaller\n".to_owned(),
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(accept: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_str(accept).unwrap(),
+        );
+        h
+    }
+
+    #[test]
+    fn encodings_are_negotiated() {
+        assert_eq!(
+            negotiate(&with("gzip, deflate, br, zstd")),
+            Encoding::Brotli
+        );
+        assert_eq!(negotiate(&with("gzip")), Encoding::Gzip);
+        assert_eq!(negotiate(&with("br;q=0, gzip;q=0.5")), Encoding::Gzip);
+        assert_eq!(negotiate(&with("identity")), Encoding::Identity);
+        assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
+    }
+
+    #[test]
+    fn assets_are_named_cached_and_compressed_sensibly() {
+        let loader = find("widget.js").expect("the loader is always built");
+        assert!(!loader.immutable, "the loader must pick up new releases");
+        for a in ASSETS {
+            assert!(
+                a.gzip.len() < a.raw.len() && a.brotli.len() < a.raw.len(),
+                "{}",
+                a.path
+            );
+            if a.immutable {
+                assert!(a.path.starts_with("widget/app."), "{}", a.path);
+                // The loader names exactly these files.
+                assert!(
+                    std::str::from_utf8(loader.raw).unwrap().contains(a.path),
+                    "{} is not referenced by the loader",
+                    a.path
+                );
+            }
+        }
+    }
+}

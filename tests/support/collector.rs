@@ -1,0 +1,120 @@
+//! `tenpoint serve` as a child process on a free port, with its own SQLite file and sites, and
+//! the admin API calls the tests read results through.
+
+use crate::tenpoint;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+
+pub const TOKEN: &str = "e2e-admin-token-0123456789";
+
+pub struct Collector {
+    child: Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub db: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Collector {
+    /// Starts the collector with these site configs (file name, JSON).
+    pub fn start(sites: &[(&str, String)]) -> Collector {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sites_dir = dir.path().join("sites");
+        std::fs::create_dir(&sites_dir).expect("sites dir");
+        for (name, json) in sites {
+            std::fs::write(sites_dir.join(name), json).expect("write site");
+        }
+        let db = dir.path().join("e2e.db");
+        let (child, base) = spawn(&dir, &db, "127.0.0.1:0");
+        Collector {
+            child,
+            base,
+            db,
+            dir,
+        }
+    }
+
+    /// Kills the process without warning and starts it again on the same port and database.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn restart(&mut self) {
+        self.stop();
+        let listen = self.base.trim_start_matches("http://").to_owned();
+        let (child, base) = spawn(&self.dir, &self.db, &listen);
+        self.child = child;
+        assert_eq!(base, self.base);
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let res = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("admin request");
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.expect("JSON")
+    }
+
+    /// Every stored response of a site, newest first.
+    pub async fn responses(&self, site: &str) -> Vec<Value> {
+        let v = self
+            .get(&format!("/v1/sites/{site}/responses?limit=1000"))
+            .await;
+        v["responses"].as_array().cloned().unwrap_or_default()
+    }
+
+    pub async fn report(&self, site: &str, query: &str) -> Value {
+        self.get(&format!("/v1/sites/{site}/report?{query}")).await
+    }
+}
+
+fn spawn(dir: &tempfile::TempDir, db: &std::path::Path, listen: &str) -> (Child, String) {
+    let mut child = tenpoint()
+        .args([
+            "serve",
+            "--no-watch",
+            "--listen",
+            listen,
+            "--admin-token",
+            TOKEN,
+        ])
+        .arg("--database")
+        .arg(format!("sqlite:{}", db.display()))
+        .arg("--sites")
+        .arg(dir.path().join("sites"))
+        // Browser tests send bursts from one address; the limits have their own tests.
+        .args(["--rate-per-ip", "0", "--rate-per-site", "0"])
+        .env_remove("TENPOINT_DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start tenpoint serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut base = None;
+    for line in lines.by_ref() {
+        let line = line.expect("banner");
+        if let Some(b) = line.strip_prefix("Tenpoint is listening on ") {
+            base = Some(b.trim().to_owned());
+        }
+        if line.trim_start().starts_with("API:") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    (child, base.expect("the collector printed its address"))
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,196 @@
+//! What the loader hands over, and the per-page context every submission carries, trimmed to
+//! the wire limits here so that the collector never refuses an answer for a label that is too
+//! long or a locale a CMS wrote as `en_US` — a refused answer is a lost answer.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use tenpoint_shared::config::{Device, PublicConfig, Scalar, syntax};
+use tenpoint_shared::wire::limits;
+
+#[derive(Debug, Deserialize)]
+pub struct Init {
+    /// The collector's base URL, ending in `/`.
+    pub base: String,
+    pub site: String,
+    pub config: PublicConfig,
+    #[serde(default)]
+    pub locale: String,
+    #[serde(default)]
+    pub location: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default = "desktop")]
+    pub device: Device,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Scalar>,
+    /// Consent was required and given: persist that, so later pages start at once.
+    #[serde(default)]
+    pub consent: bool,
+    /// `data-debug` on the script tag: log why each survey stays hidden.
+    #[serde(default)]
+    pub debug: bool,
+}
+
+fn desktop() -> Device {
+    Device::Desktop
+}
+
+/// The submission fields that describe where and to whom, already within the wire limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// The locale used for texts and sent with answers (`en` when the page's is unusable).
+    pub locale: String,
+    pub location: Option<String>,
+    pub channel: Option<String>,
+    pub device: Device,
+    pub attributes: BTreeMap<String, Scalar>,
+}
+
+impl Context {
+    pub fn new(init: &Init) -> Context {
+        Context {
+            locale: clean_locale(&init.locale)
+                .or_else(|| clean_locale(&init.config.default_locale))
+                .unwrap_or_else(|| "en".into()),
+            location: clean_label(init.location.as_deref()),
+            channel: clean_label(init.channel.as_deref()),
+            device: init.device,
+            attributes: clean_attributes(init.attributes.clone()),
+        }
+    }
+}
+
+/// `en_US` and `EN-us` become `en-US`-like tags the collector accepts; anything else is dropped.
+pub fn clean_locale(raw: &str) -> Option<String> {
+    let mut parts = raw.trim().split(['-', '_']);
+    let mut tag = parts.next()?.to_ascii_lowercase();
+    for p in parts {
+        tag.push('-');
+        tag.push_str(p);
+    }
+    syntax::check_locale(&tag).ok().map(|()| tag)
+}
+
+/// A label within the limit and without control characters, or nothing.
+pub fn clean_label(raw: Option<&str>) -> Option<String> {
+    let s: String = raw?
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(limits::MAX_LABEL_CHARS)
+        .collect();
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// Keeps the attributes the collector accepts: valid names, strings within the limit (longer
+/// ones are cut), finite numbers, at most the allowed count.
+pub fn clean_attributes(raw: BTreeMap<String, Scalar>) -> BTreeMap<String, Scalar> {
+    raw.into_iter()
+        .filter(|(k, _)| {
+            (1..=limits::MAX_ATTRIBUTE_KEY_CHARS).contains(&k.len())
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        })
+        .filter_map(|(k, v)| match v {
+            Scalar::Number(n) if !n.is_finite() => None,
+            Scalar::String(s) => Some((
+                k,
+                Scalar::String(s.chars().take(limits::MAX_ATTRIBUTE_VALUE_CHARS).collect()),
+            )),
+            v => Some((k, v)),
+        })
+        .take(limits::MAX_ATTRIBUTES)
+        .collect()
+}
+
+/// The page URL sent with answers: origin and path only. Queries and fragments carry session
+/// ids and e-mail addresses more often than meaning, and reports group by path anyway.
+pub fn page_url(origin: &str, path: &str) -> String {
+    let mut url = format!("{origin}{path}");
+    if url.chars().count() > limits::MAX_URL_CHARS {
+        url = url.chars().take(limits::MAX_URL_CHARS).collect();
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_are_repaired_or_dropped() {
+        assert_eq!(clean_locale("en_US").as_deref(), Some("en-US"));
+        assert_eq!(clean_locale("NB").as_deref(), Some("nb"));
+        assert_eq!(clean_locale(" pl-PL ").as_deref(), Some("pl-PL"));
+        assert_eq!(clean_locale(""), None);
+        assert_eq!(clean_locale("english"), None);
+        assert_eq!(clean_locale("en-!!"), None);
+    }
+
+    #[test]
+    fn labels_are_cut_and_cleaned() {
+        assert_eq!(clean_label(Some("  Oslo\n ")).as_deref(), Some("Oslo"));
+        assert_eq!(clean_label(Some("   ")), None);
+        assert_eq!(clean_label(None), None);
+        let long = "x".repeat(500);
+        assert_eq!(
+            clean_label(Some(&long)).map(|s| s.chars().count()),
+            Some(limits::MAX_LABEL_CHARS)
+        );
+    }
+
+    #[test]
+    fn attributes_fit_the_wire() {
+        let mut raw = BTreeMap::new();
+        raw.insert("ok".into(), Scalar::Bool(true));
+        raw.insert("bad key".into(), Scalar::Bool(true));
+        raw.insert("nan".into(), Scalar::Number(f64::NAN));
+        raw.insert("long".into(), Scalar::String("y".repeat(1000)));
+        for i in 0..100 {
+            raw.insert(format!("k{i:03}"), Scalar::Number(f64::from(i)));
+        }
+        let clean = clean_attributes(raw);
+        assert_eq!(clean.len(), limits::MAX_ATTRIBUTES);
+        assert!(!clean.contains_key("bad key") && !clean.contains_key("nan"));
+        let all = clean_attributes(
+            [("long".to_owned(), Scalar::String("y".repeat(1000)))]
+                .into_iter()
+                .collect(),
+        );
+        assert!(
+            matches!(&all["long"], Scalar::String(s) if s.chars().count() == limits::MAX_ATTRIBUTE_VALUE_CHARS)
+        );
+    }
+
+    #[test]
+    fn page_urls_drop_query_and_stay_short() {
+        assert_eq!(
+            page_url("https://shop.example", "/checkout/complete"),
+            "https://shop.example/checkout/complete"
+        );
+        let long = format!("/{}", "a".repeat(5000));
+        assert_eq!(
+            page_url("https://s.example", &long).chars().count(),
+            limits::MAX_URL_CHARS
+        );
+    }
+
+    #[test]
+    fn init_parses_the_loaders_json() {
+        let cfg = r##"{"site":"s","default_locale":"en","cooldown_days":14,
+            "appearance":{"brand_color":"#000","placement":"center","theme":"dark"},"surveys":[]}"##;
+        let json = format!(
+            r#"{{"base":"http://c.example/","site":"s","config":{cfg},"locale":"de-DE",
+            "location":null,"channel":"web","device":"mobile","attributes":{{"tier":"gold"}},"consent":false}}"#
+        );
+        let init: Init = serde_json::from_str(&json).unwrap();
+        let ctx = Context::new(&init);
+        assert_eq!(ctx.locale, "de-DE");
+        assert_eq!(ctx.device, Device::Mobile);
+        assert_eq!(ctx.channel.as_deref(), Some("web"));
+        assert_eq!(
+            ctx.attributes.get("tier"),
+            Some(&Scalar::String("gold".into()))
+        );
+    }
+}
