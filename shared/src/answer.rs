@@ -86,8 +86,10 @@ impl Answer {
         }
     }
 
+    /// The JSON the widget sends (hand-written in [`crate::value`]: serde's untagged
+    /// serializer costs WASM bytes).
     pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+        crate::value::ToValue::to_value(self)
     }
 }
 

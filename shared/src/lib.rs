@@ -8,6 +8,7 @@
 //! - [`rules`]: the trigger decision (signals, pages, audience, sampling, frequency, cooldown).
 //! - [`flow`]: inside a survey: follow-ups, wording by category, locale fallback.
 //! - [`answer`] and [`wire`]: what the widget sends and how the collector checks it.
+//! - [`value`]: the same types to and from JSON without serde derive, for a small WASM.
 
 pub mod answer;
 pub mod config;
@@ -16,4 +17,5 @@ pub mod path;
 pub mod rules;
 pub mod score;
 pub mod stats;
+pub mod value;
 pub mod wire;

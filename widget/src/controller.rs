@@ -12,15 +12,18 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use tenpoint_shared::answer::Answers;
-use tenpoint_shared::config::{PublicConfig, Scalar, Survey};
+use tenpoint_shared::config::{PublicConfig, Scalar};
 use tenpoint_shared::rules::{Decision, PageContext, Signal, decide};
+use tenpoint_shared::value::ToValue;
 use tenpoint_shared::wire::{DisplaySubmission, ResponseSubmission, WIRE_VERSION};
 use wasm_bindgen::JsValue;
 use yew::{AttrValue, Callback};
 
 /// The survey on screen, or waiting for its delay.
 struct Open {
-    survey: Rc<Survey>,
+    /// Which of `config.surveys`.
+    index: usize,
+    survey: String,
     display: String,
     response: String,
     /// The page where it was shown: answers belong to it even after SPA navigation.
@@ -71,9 +74,7 @@ impl Handle {
     pub fn signal(&self, kind: &str, arg: &JsValue, props: Option<&str>) {
         let text = arg.as_string().unwrap_or_default();
         let number = arg.as_f64().unwrap_or(0.0).max(0.0);
-        let props: BTreeMap<String, Scalar> = props
-            .and_then(|p| serde_json::from_str(p).ok())
-            .unwrap_or_default();
+        let props: BTreeMap<String, Scalar> = props.map(init::scalars_json).unwrap_or_default();
         let signal = match kind {
             "page_view" => Signal::PageView,
             "click" => Signal::Click { selector: &text },
@@ -94,9 +95,7 @@ impl Handle {
     }
 
     pub fn identify(&self, attributes: &str) {
-        if let Ok(raw) = serde_json::from_str::<BTreeMap<String, Scalar>>(attributes) {
-            self.0.borrow_mut().ctx.attributes = init::clean_attributes(raw);
-        }
+        self.0.borrow_mut().ctx.attributes = init::clean_attributes(init::scalars_json(attributes));
     }
 
     pub fn show(&self, survey: &str) {
@@ -106,12 +105,11 @@ impl Handle {
             .config
             .surveys
             .iter()
-            .find(|s| s.id == survey)
-            .cloned();
+            .position(|s| s.id == survey);
         match found {
-            Some(s) => {
+            Some(index) => {
                 Controller::close(&self.0);
-                Controller::display(&self.0, Rc::new(s), 0);
+                Controller::display(&self.0, index, 0);
             }
             None => platform::warn(&format!(
                 "tenpoint: show(\"{survey}\"): no enabled survey with that id"
@@ -141,7 +139,12 @@ impl Controller {
                 survey_active: c.open.is_some(),
             };
             match decide(&c.config, &page, &state, signal, platform::now()) {
-                Decision::Show { survey, delay_ms } => Some((Rc::new(survey.clone()), delay_ms)),
+                Decision::Show { survey, delay_ms } => c
+                    .config
+                    .surveys
+                    .iter()
+                    .position(|s| std::ptr::eq(s, survey))
+                    .map(|i| (i, delay_ms)),
                 Decision::Nothing(skips) => {
                     if c.debug {
                         for s in skips {
@@ -152,15 +155,17 @@ impl Controller {
                 }
             }
         };
-        if let Some((survey, delay)) = decision {
-            Controller::display(this, survey, delay);
+        if let Some((index, delay)) = decision {
+            Controller::display(this, index, delay);
         }
     }
 
-    /// Claims the screen for `survey` now, and shows it after `delay_ms`.
-    fn display(this: &Rc<RefCell<Controller>>, survey: Rc<Survey>, delay_ms: u64) {
+    /// Claims the screen for survey `index` now, and shows it after `delay_ms`.
+    fn display(this: &Rc<RefCell<Controller>>, index: usize, delay_ms: u64) {
         let (origin, path) = platform::page();
+        let survey = this.borrow().config.surveys[index].id.clone();
         let open = Open {
+            index,
             survey,
             display: platform::random_id(),
             response: platform::random_id(),
@@ -172,11 +177,14 @@ impl Controller {
         let weak = Rc::downgrade(this);
         let display_id = open.display.clone();
         this.borrow_mut().open = Some(open);
-        let timer = platform::set_timeout(delay_ms, move || {
-            if let Some(this) = weak.upgrade() {
-                Controller::reveal(&this, &display_id);
-            }
-        });
+        let timer = platform::set_timeout(
+            delay_ms,
+            Box::new(move || {
+                if let Some(this) = weak.upgrade() {
+                    Controller::reveal(&this, &display_id);
+                }
+            }),
+        );
         if let Some(o) = this.borrow_mut().open.as_mut() {
             o.timer = timer;
         }
@@ -190,22 +198,24 @@ impl Controller {
                 return;
             };
             let now = platform::now();
-            let id = open.survey.id.clone();
+            let id = open.survey.clone();
             let visitor = c.store.update(|s| {
                 s.record(|v| v.record_display(&id, now));
                 s.visitor.clone()
             });
             let body = display_body(&c.ctx, open, &visitor, false);
             c.sender.enqueue(Kind::Display, &open.display, body);
-            let locale =
-                crate::i18n::survey_locale(&open.survey, &c.ctx.locale, &c.config.default_locale);
+            let locale = crate::i18n::survey_locale(
+                &c.config.surveys[open.index],
+                &c.ctx.locale,
+                &c.config.default_locale,
+            );
             let weak = c.me.clone();
             let display = open.display.clone();
             Props {
-                survey: open.survey.clone(),
+                config: c.config.clone(),
+                index: open.index,
                 locale: AttrValue::from(locale.to_owned()),
-                default_locale: AttrValue::from(c.config.default_locale.clone()),
-                appearance: Rc::new(c.config.appearance.clone()),
                 on_event: Callback::from(move |e: ViewEvent| {
                     if let Some(this) = weak.upgrade() {
                         Controller::on_view(&this, &display, e);
@@ -228,7 +238,7 @@ impl Controller {
                 return;
             };
             let now = platform::now();
-            let id = open.survey.id.clone();
+            let id = open.survey.clone();
             match &event {
                 ViewEvent::Answered { answers, finished } => {
                     // The first answer of a display starts the recontact wait; follow-ups
@@ -273,10 +283,10 @@ impl Controller {
 }
 
 fn display_body(c: &Context, open: &Open, visitor: &str, dismissed: bool) -> String {
-    serde_json::to_string(&DisplaySubmission {
+    (DisplaySubmission {
         v: WIRE_VERSION,
         id: open.display.clone(),
-        survey: open.survey.id.clone(),
+        survey: open.survey.clone(),
         visitor: visitor.to_owned(),
         page: open.page.clone(),
         locale: Some(c.locale.clone()),
@@ -286,7 +296,8 @@ fn display_body(c: &Context, open: &Open, visitor: &str, dismissed: bool) -> Str
         attributes: c.attributes.clone(),
         dismissed,
     })
-    .unwrap_or_default()
+    .to_value()
+    .to_string()
 }
 
 fn response_body(
@@ -296,16 +307,20 @@ fn response_body(
     answers: &Answers,
     finished: bool,
 ) -> String {
-    serde_json::to_string(&ResponseSubmission {
+    (ResponseSubmission {
         v: WIRE_VERSION,
         id: open.response.clone(),
-        survey: open.survey.id.clone(),
+        survey: open.survey.clone(),
         display: Some(open.display.clone()),
         visitor: visitor.to_owned(),
-        answers: answers
-            .iter()
-            .map(|(k, a)| (k.clone(), a.to_json()))
-            .collect(),
+        answers: {
+            // One insert at a time: `collect` into a BTreeMap sorts, at a WASM cost.
+            let mut m = BTreeMap::new();
+            for (k, a) in answers {
+                m.insert(k.clone(), a.to_json());
+            }
+            m
+        },
         page: open.page.clone(),
         locale: Some(c.locale.clone()),
         location: c.location.clone(),
@@ -314,5 +329,6 @@ fn response_body(
         attributes: c.attributes.clone(),
         finished,
     })
-    .unwrap_or_default()
+    .to_value()
+    .to_string()
 }

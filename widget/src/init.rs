@@ -2,37 +2,69 @@
 //! the wire limits here so that the collector never refuses an answer for a label that is too
 //! long or a locale a CMS wrote as `en_US` — a refused answer is a lost answer.
 
-use serde::Deserialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use tenpoint_shared::config::{Device, PublicConfig, Scalar, syntax};
+use tenpoint_shared::value::{FromValue, ValueError};
 use tenpoint_shared::wire::limits;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Init {
     /// The collector's base URL, ending in `/`.
     pub base: String,
     pub site: String,
     pub config: PublicConfig,
-    #[serde(default)]
     pub locale: String,
-    #[serde(default)]
     pub location: Option<String>,
-    #[serde(default)]
     pub channel: Option<String>,
-    #[serde(default = "desktop")]
     pub device: Device,
-    #[serde(default)]
     pub attributes: BTreeMap<String, Scalar>,
     /// Consent was required and given: persist that, so later pages start at once.
-    #[serde(default)]
     pub consent: bool,
     /// `data-debug` on the script tag: log why each survey stays hidden.
-    #[serde(default)]
     pub debug: bool,
 }
 
-fn desktop() -> Device {
-    Device::Desktop
+impl Init {
+    /// Reads the loader's JSON (by hand, like the config: see `tenpoint_shared::value`).
+    pub fn parse(text: &str) -> Result<Init, ValueError> {
+        let v: Value = serde_json::from_str(text).map_err(|_| ValueError("init"))?;
+        let o = v.as_object().ok_or(ValueError("init"))?;
+        let text = |k: &'static str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+        Ok(Init {
+            base: text("base").ok_or(ValueError("base"))?,
+            site: text("site").ok_or(ValueError("site"))?,
+            config: PublicConfig::from_value(o.get("config").ok_or(ValueError("config"))?)?,
+            locale: text("locale").unwrap_or_default(),
+            location: text("location"),
+            channel: text("channel"),
+            device: o
+                .get("device")
+                .and_then(|d| Device::from_value(d).ok())
+                .unwrap_or(Device::Desktop),
+            attributes: o.get("attributes").map(scalars).unwrap_or_default(),
+            consent: o.get("consent").and_then(Value::as_bool).unwrap_or(false),
+            debug: o.get("debug").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+}
+
+/// Event properties or visitor attributes: the strings, numbers and booleans of an object.
+pub fn scalars(v: &Value) -> BTreeMap<String, Scalar> {
+    let mut out = BTreeMap::new();
+    for (k, v) in v.as_object().into_iter().flatten() {
+        if let Ok(s) = Scalar::from_value(v) {
+            out.insert(k.clone(), s);
+        }
+    }
+    out
+}
+
+/// [`scalars`] of a JSON text; anything unreadable is no properties at all.
+pub fn scalars_json(text: &str) -> BTreeMap<String, Scalar> {
+    serde_json::from_str::<Value>(text)
+        .map(|v| scalars(&v))
+        .unwrap_or_default()
 }
 
 /// The submission fields that describe where and to whom, already within the wire limits.
@@ -85,22 +117,23 @@ pub fn clean_label(raw: Option<&str>) -> Option<String> {
 /// Keeps the attributes the collector accepts: valid names, strings within the limit (longer
 /// ones are cut), finite numbers, at most the allowed count.
 pub fn clean_attributes(raw: BTreeMap<String, Scalar>) -> BTreeMap<String, Scalar> {
-    raw.into_iter()
-        .filter(|(k, _)| {
-            (1..=limits::MAX_ATTRIBUTE_KEY_CHARS).contains(&k.len())
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        })
-        .filter_map(|(k, v)| match v {
-            Scalar::Number(n) if !n.is_finite() => None,
-            Scalar::String(s) => Some((
-                k,
-                Scalar::String(s.chars().take(limits::MAX_ATTRIBUTE_VALUE_CHARS).collect()),
-            )),
-            v => Some((k, v)),
-        })
-        .take(limits::MAX_ATTRIBUTES)
-        .collect()
+    let mut out = BTreeMap::new();
+    for (k, v) in raw {
+        let name_ok = (1..=limits::MAX_ATTRIBUTE_KEY_CHARS).contains(&k.len())
+            && k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        let v = match v {
+            Scalar::Number(n) if !n.is_finite() => continue,
+            Scalar::String(s) => {
+                Scalar::String(s.chars().take(limits::MAX_ATTRIBUTE_VALUE_CHARS).collect())
+            }
+            v => v,
+        };
+        if name_ok && out.len() < limits::MAX_ATTRIBUTES {
+            out.insert(k, v);
+        }
+    }
+    out
 }
 
 /// The page URL sent with answers: origin and path only. Queries and fragments carry session
@@ -183,7 +216,7 @@ mod tests {
             r#"{{"base":"http://c.example/","site":"s","config":{cfg},"locale":"de-DE",
             "location":null,"channel":"web","device":"mobile","attributes":{{"tier":"gold"}},"consent":false}}"#
         );
-        let init: Init = serde_json::from_str(&json).unwrap();
+        let init = Init::parse(&json).unwrap();
         let ctx = Context::new(&init);
         assert_eq!(ctx.locale, "de-DE");
         assert_eq!(ctx.device, Device::Mobile);

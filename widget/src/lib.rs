@@ -33,7 +33,7 @@ pub struct App {
 /// warning and returns an app that ignores every call.
 #[wasm_bindgen]
 pub fn start(init: &str) -> App {
-    match serde_json::from_str::<init::Init>(init) {
+    match init::Init::parse(init) {
         Ok(init) => App {
             inner: Some(controller::Handle::start(init)),
         },

@@ -5,7 +5,7 @@
 //!
 //! Pure: the caller supplies the clock and the randomness.
 
-use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 /// More than this and the oldest go: a visitor offline for weeks must not fill their storage.
 pub const MAX_ITEMS: usize = 50;
@@ -13,11 +13,9 @@ pub const MAX_ITEMS: usize = 50;
 pub const FIRST_BACKOFF_MS: u64 = 1_000;
 pub const MAX_BACKOFF_MS: u64 = 60_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    #[serde(rename = "d")]
     Display,
-    #[serde(rename = "r")]
     Response,
 }
 
@@ -32,7 +30,7 @@ impl Kind {
 }
 
 /// One submission waiting for its 2xx. Field names are short: this lives in localStorage.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Item {
     pub k: Kind,
     /// The submission's id: a later item with the same kind and id supersedes this one.
@@ -40,14 +38,41 @@ pub struct Item {
     /// The JSON body, ready to send.
     pub body: String,
     /// Failed attempts so far.
-    #[serde(default)]
     pub n: u32,
     /// Not before this time (ms since the epoch).
-    #[serde(default)]
     pub at: u64,
     /// Unique per item, so a reply can name the exact item it acknowledges even after a newer
     /// item with the same id was queued.
     pub s: u64,
+}
+
+impl Item {
+    /// The stored form, `{"k": "d"|"r", "id", "body", "n", "at", "s"}` (by hand, like all of
+    /// the widget's JSON: see `tenpoint_shared::value`).
+    pub fn to_value(&self) -> Value {
+        let k = match self.k {
+            Kind::Display => "d",
+            Kind::Response => "r",
+        };
+        json!({"k": k, "id": self.id, "body": self.body, "n": self.n, "at": self.at, "s": self.s})
+    }
+
+    pub fn from_value(v: &Value) -> Option<Item> {
+        let k = match v.get("k")?.as_str()? {
+            "d" => Kind::Display,
+            "r" => Kind::Response,
+            _ => return None,
+        };
+        let num = |f: &str| v.get(f).and_then(Value::as_u64).unwrap_or(0);
+        Some(Item {
+            k,
+            id: v.get("id")?.as_str()?.to_owned(),
+            body: v.get("body")?.as_str()?.to_owned(),
+            n: u32::try_from(num("n")).unwrap_or(u32::MAX),
+            at: num("at"),
+            s: v.get("s")?.as_u64()?,
+        })
+    }
 }
 
 /// Queues `item`. An older, idle item with the same kind and id is replaced: the newer body
@@ -220,11 +245,13 @@ mod tests {
     #[test]
     fn storage_form_round_trips() {
         let i = item(Kind::Response, "abc", 42);
-        let json = serde_json::to_string(&i).unwrap();
+        let json = i.to_value().to_string();
         assert_eq!(
             json,
-            r#"{"k":"r","id":"abc","body":"{\"s\":42}","n":0,"at":0,"s":42}"#
+            r#"{"at":0,"body":"{\"s\":42}","id":"abc","k":"r","n":0,"s":42}"#
         );
-        assert_eq!(serde_json::from_str::<Item>(&json).unwrap(), i);
+        let back: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(Item::from_value(&back), Some(i));
+        assert_eq!(Item::from_value(&json!({"k": "x"})), None);
     }
 }

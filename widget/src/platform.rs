@@ -45,8 +45,9 @@ pub fn random_seq() -> u64 {
     (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64
 }
 
-/// Runs `f` once after `ms`; returns the timer id for [`clear_timeout`].
-pub fn set_timeout(ms: u64, f: impl FnOnce() + 'static) -> Option<i32> {
+/// Runs `f` once after `ms`; returns the timer id for [`clear_timeout`]. Boxed rather than
+/// generic: each closure type would get its own copy of wasm-bindgen's glue code.
+pub fn set_timeout(ms: u64, f: Box<dyn FnOnce()>) -> Option<i32> {
     let cb = Closure::once_into_js(f);
     window()?
         .set_timeout_with_callback_and_timeout_and_arguments_0(
@@ -63,8 +64,8 @@ pub fn clear_timeout(id: i32) {
 }
 
 /// Adds a listener for the page's lifetime (the widget never tears these down).
-pub fn listen(target: &web_sys::EventTarget, event: &str, f: impl FnMut() + 'static) {
-    let cb = Closure::<dyn FnMut()>::new(f);
+pub fn listen(target: &web_sys::EventTarget, event: &str, f: Box<dyn FnMut()>) {
+    let cb = Closure::<dyn FnMut()>::wrap(f);
     let _ = target.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref());
     cb.forget();
 }

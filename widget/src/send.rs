@@ -30,9 +30,9 @@ impl Sender {
         });
         if let Some(w) = platform::window() {
             let s = sender.clone();
-            platform::listen(&w, "online", move || s.flush());
+            platform::listen(&w, "online", Box::new(move || s.flush()));
             let s = sender.clone();
-            platform::listen(&w, "pagehide", move || s.beacon_all());
+            platform::listen(&w, "pagehide", Box::new(move || s.beacon_all()));
         }
         sender
     }
@@ -139,10 +139,13 @@ impl Sender {
         if let Some(at) = next {
             let wait = at.saturating_sub(platform::now());
             let me = self.clone();
-            *self.timer.borrow_mut() = platform::set_timeout(wait, move || {
-                me.timer.borrow_mut().take();
-                me.flush();
-            });
+            *self.timer.borrow_mut() = platform::set_timeout(
+                wait,
+                Box::new(move || {
+                    me.timer.borrow_mut().take();
+                    me.flush();
+                }),
+            );
         }
     }
 

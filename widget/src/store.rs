@@ -4,25 +4,76 @@
 //! is blocked the same object lives in memory for the life of the page.
 
 use crate::outbox::Item;
-use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use tenpoint_shared::rules::{SurveyHistory, VisitorState};
+use tenpoint_shared::value::{FromValue, ToValue};
 
 /// What is kept under the key. The loader reads `consent` and `outbox` too (widget/README.md).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stored {
-    #[serde(default)]
     pub visitor: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub surveys: BTreeMap<String, SurveyHistory>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outbox: Vec<Item>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub consent: bool,
 }
 
 impl Stored {
+    /// Whatever an older or newer widget left behind: unknown fields are ignored, unreadable
+    /// parts are dropped rather than failing the whole visitor.
+    pub fn from_json(text: &str) -> Option<Stored> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        let o = v.as_object()?;
+        Some(Stored {
+            visitor: o
+                .get("visitor")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            surveys: {
+                let mut m = BTreeMap::new();
+                for (k, v) in o
+                    .get("surveys")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Ok(h) = SurveyHistory::from_value(v) {
+                        m.insert(k.clone(), h);
+                    }
+                }
+                m
+            },
+            outbox: o
+                .get("outbox")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Item::from_value).collect())
+                .unwrap_or_default(),
+            consent: o.get("consent").and_then(Value::as_bool).unwrap_or(false),
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut o = Map::new();
+        o.insert("visitor".into(), self.visitor.as_str().into());
+        if !self.surveys.is_empty() {
+            let mut s = Map::new();
+            for (k, h) in &self.surveys {
+                s.insert(k.clone(), h.to_value());
+            }
+            o.insert("surveys".into(), Value::Object(s));
+        }
+        if !self.outbox.is_empty() {
+            let items = self.outbox.iter().map(Item::to_value);
+            o.insert("outbox".into(), Value::Array(items.collect()));
+        }
+        if self.consent {
+            o.insert("consent".into(), true.into());
+        }
+        Value::Object(o).to_string()
+    }
+
     /// The rules' view of this visitor.
     pub fn visitor_state(&self) -> VisitorState {
         VisitorState {
@@ -65,15 +116,15 @@ impl Store {
     pub fn load(&self) -> Stored {
         let from_disk = Self::storage()
             .and_then(|s| s.get_item(&self.key).ok().flatten())
-            .and_then(|text| serde_json::from_str::<Stored>(&text).ok());
+            .and_then(|text| Stored::from_json(&text));
         from_disk.unwrap_or_else(|| self.memory.borrow().clone())
     }
 
     fn save(&self, value: &Stored) {
         *self.memory.borrow_mut() = value.clone();
-        if let (Some(s), Ok(text)) = (Self::storage(), serde_json::to_string(value)) {
+        if let Some(s) = Self::storage() {
             // Full or blocked storage: the in-memory copy carries on for this page.
-            let _ = s.set_item(&self.key, &text);
+            let _ = s.set_item(&self.key, &value.to_json());
         }
     }
 
@@ -121,13 +172,32 @@ mod tests {
             consent: true,
             ..Stored::default()
         };
-        assert_eq!(
-            serde_json::to_string(&s).unwrap(),
-            r#"{"visitor":"v","consent":true}"#
-        );
+        assert_eq!(s.to_json(), r#"{"consent":true,"visitor":"v"}"#);
         // Whatever an older widget left behind still loads.
-        let old: Stored = serde_json::from_str(r#"{"visitor":"v","extra":1}"#).unwrap();
+        let old =
+            Stored::from_json(r#"{"visitor":"v","extra":1,"surveys":{"a":{"n":"x"},"b":{"n":2}}}"#)
+                .unwrap();
         assert_eq!(old.visitor, "v");
         assert!(old.outbox.is_empty() && !old.consent);
+        assert_eq!(
+            old.surveys.len(),
+            1,
+            "the unreadable history is dropped, the rest kept"
+        );
+        let mut full = Stored {
+            visitor: "v".into(),
+            consent: true,
+            ..Stored::default()
+        };
+        full.record(|v| v.record_display("a", 9));
+        full.outbox.push(crate::outbox::Item {
+            k: crate::outbox::Kind::Display,
+            id: "d".into(),
+            body: "{}".into(),
+            n: 1,
+            at: 2,
+            s: 3,
+        });
+        assert_eq!(Stored::from_json(&full.to_json()), Some(full));
     }
 }

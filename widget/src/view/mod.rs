@@ -62,7 +62,7 @@ fn keep_above_keyboard(shadow: &web_sys::ShadowRoot) -> Option<Closure<dyn FnMut
     let w = platform::window()?;
     let vv = w.visual_viewport()?;
     let shadow = shadow.clone();
-    let cb = Closure::<dyn FnMut()>::new(move || {
+    let cb = Closure::<dyn FnMut()>::wrap(Box::new(move || {
         let (Some(w), Some(vv)) = (
             platform::window(),
             platform::window().and_then(|w| w.visual_viewport()),
@@ -83,9 +83,10 @@ fn keep_above_keyboard(shadow: &web_sys::ShadowRoot) -> Option<Closure<dyn FnMut
         {
             let _ = el
                 .style()
-                .set_property("--tp-lift", &format!("{}px", covered.round()));
+                // An integer: formatting an f64 would pull float printing into the WASM.
+                .set_property("--tp-lift", &format!("{}px", covered as i64));
         }
-    });
+    }));
     vv.add_event_listener_with_callback("resize", cb.as_ref().unchecked_ref())
         .ok()?;
     Some(cb)

@@ -8,21 +8,38 @@ use crate::platform;
 use serde_json::{Value, json};
 use std::rc::Rc;
 use tenpoint_shared::answer::{Answer, Answers, category_of};
-use tenpoint_shared::config::{Appearance, Placement, Question, QuestionType, Survey, Theme};
+use tenpoint_shared::config::{Placement, PublicConfig, Question, QuestionType, Survey, Theme};
 use tenpoint_shared::score::Category;
 use tenpoint_shared::wire::limits::MAX_TEXT_ANSWER_CHARS;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct Props {
-    pub survey: Rc<Survey>,
+    pub config: Rc<PublicConfig>,
+    /// Which of `config.surveys`.
+    pub index: usize,
     /// The locale to show the survey in (see `i18n::survey_locale`).
     pub locale: AttrValue,
-    pub default_locale: AttrValue,
-    pub appearance: Rc<Appearance>,
     pub on_event: Callback<ViewEvent>,
+}
+
+impl Props {
+    pub fn survey(&self) -> &Survey {
+        &self.config.surveys[self.index]
+    }
+}
+
+/// By identity: a derived comparison would compile equality for every config type into the
+/// WASM, and the controller never hands over an equal-but-different config.
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        Rc::ptr_eq(&self.config, &other.config)
+            && self.index == other.index
+            && self.locale == other.locale
+            && self.on_event == other.on_event
+    }
 }
 
 /// What the visitor did, for the controller to record and send.
@@ -71,7 +88,7 @@ impl Component for SurveyView {
     fn create(ctx: &yew::Context<Self>) -> Self {
         let answers = Answers::new();
         SurveyView {
-            step: flow::first(&ctx.props().survey, &answers),
+            step: flow::first(ctx.props().survey(), &answers),
             answers,
             text: String::new(),
             chosen: Vec::new(),
@@ -89,7 +106,7 @@ impl Component for SurveyView {
             }
             return false;
         };
-        let q = &p.survey.questions[i];
+        let q = &p.survey().questions[i];
         match msg {
             Msg::Score(v) => {
                 if let Ok(a) = Answer::parse(q, &json!(v)) {
@@ -138,12 +155,12 @@ impl Component for SurveyView {
         let p = ctx.props();
         let s = i18n::strings(&p.locale);
         let link = ctx.link();
-        let category = category_of(&p.survey, &self.answers);
+        let category = category_of(p.survey(), &self.answers);
         let body = match self.step {
-            Step::Question(i) => self.question(ctx, &p.survey.questions[i], i, s, category),
+            Step::Question(i) => self.question(ctx, &p.survey().questions[i], i, s, category),
             Step::Thanks => thanks(p, s, &self.answers, category),
         };
-        let a = &p.appearance;
+        let a = &p.config.appearance;
         let class = format!("tp {} {}", placement(a.placement), theme(a.theme));
         let style = format!(
             "--tp-brand:{};--tp-on-brand:{}",
@@ -192,7 +209,7 @@ impl SurveyView {
     /// Records the step forward: reports the answers, moves to the next screen.
     fn advance(&mut self, ctx: &yew::Context<Self>, i: usize, answered: bool) {
         let p = ctx.props();
-        let next = flow::after(&p.survey, &self.answers, i);
+        let next = flow::after(p.survey(), &self.answers, i);
         let finished = next == Step::Thanks;
         // A skip in the middle changes nothing on the server; a skip at the end finishes.
         if (answered || finished) && !self.answers.is_empty() {
@@ -210,9 +227,9 @@ impl SurveyView {
             if self.answers.is_empty() {
                 // Skipped everything: nothing to thank for, and nothing was answered.
                 p.on_event.emit(ViewEvent::Dismissed);
-            } else if !p.survey.shows_thanks_action(&self.answers) {
+            } else if !p.survey().shows_thanks_action(&self.answers) {
                 let link = ctx.link().clone();
-                platform::set_timeout(THANKS_MS, move || link.send_message(Msg::Close));
+                platform::set_timeout(THANKS_MS, Box::new(move || link.send_message(Msg::Close)));
             }
         }
     }
@@ -243,7 +260,10 @@ impl SurveyView {
                         json!({"expectation": pair[0]?, "experience": pair[1]?}),
                     ))
                 });
-                let map: serde_json::Map<String, Value> = complete.collect();
+                let mut map = serde_json::Map::new();
+                for (k, v) in complete {
+                    map.insert(k, v);
+                }
                 // Every aspect, or (optional question) whatever was rated.
                 let partial_ok = q.optional && !map.is_empty();
                 if map.len() < q.aspects.len() && !partial_ok {
@@ -267,7 +287,7 @@ impl SurveyView {
         let p = ctx.props();
         let link = ctx.link();
         let resolve = |t: &tenpoint_shared::config::Text| -> String {
-            t.resolve(&p.locale, &p.default_locale).to_owned()
+            t.resolve(&p.locale, &p.config.default_locale).to_owned()
         };
         let text = resolve(q.text_for(category));
         let draft = self.draft(q);
@@ -276,7 +296,7 @@ impl SurveyView {
             if let Some(a) = &draft {
                 with_draft.insert(q.id.clone(), a.clone());
             }
-            flow::is_last(&p.survey, &with_draft, i)
+            flow::is_last(p.survey(), &with_draft, i)
         };
         let skip = q.optional.then(|| {
             html! {
@@ -459,19 +479,20 @@ fn ends_row(ends: [&'static str; 2]) -> Html {
 
 fn thanks(p: &Props, s: &'static Strings, answers: &Answers, category: Option<Category>) -> Html {
     let _ = category;
-    let resolve =
-        |t: &tenpoint_shared::config::Text| t.resolve(&p.locale, &p.default_locale).to_owned();
+    let resolve = |t: &tenpoint_shared::config::Text| {
+        t.resolve(&p.locale, &p.config.default_locale).to_owned()
+    };
     let text = p
-        .survey
+        .survey()
         .thanks
         .as_ref()
         .map_or_else(|| s.thanks.to_owned(), |t| resolve(&t.text));
     let action = p
-        .survey
+        .survey()
         .thanks
         .as_ref()
         .and_then(|t| t.action.as_ref())
-        .filter(|_| p.survey.shows_thanks_action(answers))
+        .filter(|_| p.survey().shows_thanks_action(answers))
         .map(|a| {
             // Another site opens in a new tab, so the visitor keeps their place here.
             let external = a.url.starts_with("http");

@@ -1,0 +1,28 @@
+//! A visitor's survey history to and from JSON, in the short form kept in localStorage.
+
+use super::{FromValue, Result, ToValue, obj, object, opt, or};
+use crate::rules::SurveyHistory;
+use serde_json::Value;
+
+impl FromValue for SurveyHistory {
+    fn from_value(v: &Value) -> Result<Self> {
+        let o = object(v, "surveys")?;
+        Ok(SurveyHistory {
+            displays: or(o, "n", 0)?,
+            last_display: opt(o, "shown")?,
+            answered: opt(o, "answered")?,
+            dismissed: opt(o, "dismissed")?,
+        })
+    }
+}
+
+impl ToValue for SurveyHistory {
+    fn to_value(&self) -> Value {
+        obj([
+            ("n", Some(self.displays.into())),
+            ("shown", self.last_display.map(Value::from)),
+            ("answered", self.answered.map(Value::from)),
+            ("dismissed", self.dismissed.map(Value::from)),
+        ])
+    }
+}
