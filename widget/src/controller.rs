@@ -117,9 +117,11 @@ impl Handle {
         }
     }
 
+    /// Forgets the visitor: history, outbox, identity attributes, and any open survey.
     pub fn reset(&self) {
         Controller::close(&self.0);
-        let c = self.0.borrow();
+        let mut c = self.0.borrow_mut();
+        c.ctx.attributes.clear();
         c.sender.forget();
         c.store.clear();
     }
@@ -129,7 +131,7 @@ impl Controller {
     fn on_signal(this: &Rc<RefCell<Controller>>, signal: &Signal<'_>) {
         let decision = {
             let c = this.borrow();
-            let (_, path) = platform::page();
+            let path = platform::decoded(&platform::page().1);
             let state = c.store.load().visitor_state();
             let page = PageContext {
                 path: &path,

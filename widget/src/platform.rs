@@ -83,6 +83,15 @@ pub fn typing_elsewhere() -> bool {
             .is_some_and(|e| e.is_content_editable())
 }
 
+/// The path as page globs are written: `/søk/sko`, not the `/s%C3%B8k/sko` that
+/// `location.pathname` gives (the loader tries both forms, so it is never stricter).
+pub fn decoded(path: &str) -> String {
+    js_sys::decode_uri_component(path)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| path.to_owned())
+}
+
 /// `location.origin` and `location.pathname` of the host page.
 pub fn page() -> (String, String) {
     window()

@@ -12,3 +12,4 @@ mod reload;
 mod report;
 mod shutdown;
 mod store;
+mod widget_assets;
