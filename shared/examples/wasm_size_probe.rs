@@ -4,10 +4,12 @@
 //! `scripts/wasm-size-shared.sh`; an empty module of the same kind is the baseline.
 #![allow(unsafe_code)] // The raw-memory input buffer: the probe has no wasm-bindgen glue.
 
+use serde_json::Value;
 use std::collections::BTreeMap;
 use tenpoint_shared::answer::Answer;
 use tenpoint_shared::config::{Device, PublicConfig};
-use tenpoint_shared::rules::{Decision, PageContext, Signal, VisitorState, decide};
+use tenpoint_shared::rules::{Decision, PageContext, Signal, SurveyHistory, VisitorState, decide};
+use tenpoint_shared::value::{FromValue, ToValue};
 
 const INPUT_LEN: usize = 64 * 1024;
 static mut INPUT: [u8; INPUT_LEN] = [0; INPUT_LEN];
@@ -24,13 +26,21 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     let input: &[u8] =
         unsafe { std::slice::from_raw_parts(&raw const INPUT as *const u8, len.min(INPUT_LEN)) };
     let mut parts = input.splitn(2, |&b| b == 0);
-    let (Some(cfg), Some(state)) = (parts.next(), parts.next()) else {
+    let (Some(cfg), Some(state_json)) = (parts.next(), parts.next()) else {
         return 0;
     };
-    let Ok(config) = serde_json::from_slice::<PublicConfig>(cfg) else {
+    // As the widget reads JSON: once into a Value, then by hand (`tenpoint_shared::value`).
+    let Ok(config) = PublicConfig::from_json(std::str::from_utf8(cfg).unwrap_or_default()) else {
         return 1;
     };
-    let mut state: VisitorState = serde_json::from_slice(state).unwrap_or_default();
+    let mut state = VisitorState::new("v");
+    if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(state_json) {
+        for (k, v) in &m {
+            if let Ok(h) = SurveyHistory::from_value(v) {
+                state.surveys.insert(k.clone(), h);
+            }
+        }
+    }
     let attributes = BTreeMap::new();
     let page = PageContext {
         path: "/",
@@ -51,7 +61,7 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
         }
     }
     state.record_display(&survey.id, now);
-    serde_json::to_vec(&state)
-        .map(|v| v.len() as u32 + answers.len() as u32)
-        .unwrap_or(3)
+    let saved: Vec<Value> = state.surveys.values().map(ToValue::to_value).collect();
+    let answers_json: Vec<Value> = answers.values().map(ToValue::to_value).collect();
+    (Value::Array(saved).to_string().len() + Value::Array(answers_json).to_string().len()) as u32
 }
