@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod encoding;
 pub mod error;
 pub mod export;
 pub mod http;

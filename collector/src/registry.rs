@@ -2,9 +2,9 @@
 //! A file that fails to load on reload keeps its last good version live, with every problem
 //! in the log: a typo in production never takes a site down.
 
+use crate::encoding::Encoded;
 use crate::sites::{self, Report, SiteFileError};
 use arc_swap::ArcSwap;
-use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -16,8 +16,8 @@ use tenpoint_shared::config::{PublicConfig, SiteConfig};
 pub struct Site {
     pub config: SiteConfig,
     pub origins: HashSet<String>,
-    /// `PublicConfig` as JSON, served as is.
-    pub public_json: Bytes,
+    /// `PublicConfig` as JSON, served as is, precompressed: every page view fetches it.
+    pub public_json: Encoded,
     /// A strong validator of `public_json`.
     pub etag: String,
 }
@@ -30,7 +30,7 @@ impl Site {
         Site {
             origins: config.origins.iter().cloned().collect(),
             etag: format!("\"{}\"", hex::encode(&digest[..12])),
-            public_json: Bytes::from(json),
+            public_json: Encoded::new(json),
             config,
         }
     }

@@ -6,6 +6,7 @@
 //! module and its WASM is fetched by `instantiateStreaming`, both in CORS mode from the host
 //! page. Nothing here is secret; the per-site origin checks guard the API, not the code.
 
+use crate::encoding::Encoding;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -33,40 +34,6 @@ pub fn find(path: &str) -> Option<&'static Asset> {
     ASSETS.iter().find(|a| a.path == path)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Brotli,
-    Gzip,
-    Identity,
-}
-
-/// The best encoding the client accepts; `q=0` refuses one.
-fn negotiate(headers: &HeaderMap) -> Encoding {
-    let accepted = |name: &str| {
-        headers
-            .get_all(header::ACCEPT_ENCODING)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|item| {
-                let mut parts = item.split(';');
-                let coding = parts.next().unwrap_or("").trim();
-                let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q="))
-                    .find_map(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                coding.eq_ignore_ascii_case(name) && q > 0.0
-            })
-    };
-    if accepted("br") {
-        Encoding::Brotli
-    } else if accepted("gzip") {
-        Encoding::Gzip
-    } else {
-        Encoding::Identity
-    }
-}
-
 pub fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
     let cache = if asset.immutable {
         "public, max-age=31536000, immutable"
@@ -77,7 +44,7 @@ pub fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == asset.etag));
-    let encoding = negotiate(headers);
+    let encoding = Encoding::negotiate(headers);
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
@@ -108,16 +75,8 @@ pub fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    if !fresh {
-        match encoding {
-            Encoding::Brotli => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("br"));
-            }
-            Encoding::Gzip => {
-                h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            }
-            Encoding::Identity => {}
-        }
+    if let Some(e) = encoding.header().filter(|_| !fresh) {
+        h.insert(header::CONTENT_ENCODING, e);
     }
     res
 }
@@ -173,27 +132,6 @@ pub fn size_report() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn with(accept: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_str(accept).unwrap(),
-        );
-        h
-    }
-
-    #[test]
-    fn encodings_are_negotiated() {
-        assert_eq!(
-            negotiate(&with("gzip, deflate, br, zstd")),
-            Encoding::Brotli
-        );
-        assert_eq!(negotiate(&with("gzip")), Encoding::Gzip);
-        assert_eq!(negotiate(&with("br;q=0, gzip;q=0.5")), Encoding::Gzip);
-        assert_eq!(negotiate(&with("identity")), Encoding::Identity);
-        assert_eq!(negotiate(&HeaderMap::new()), Encoding::Identity);
-    }
 
     #[test]
     fn assets_are_named_cached_and_compressed_sensibly() {

@@ -2,6 +2,7 @@
 //! IP, site, origin, rate limit by site, body; the cheap refusals come before any parsing.
 
 use super::{AppState, Peer, body, cors};
+use crate::encoding::Encoding;
 use crate::error::ApiError;
 use crate::ingest::{display_write, response_write};
 use crate::metrics::WriteLabels;
@@ -59,13 +60,15 @@ pub async fn config(
     let mut res = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        (
-            [(header::CONTENT_TYPE, "application/json")],
-            entry.public_json.clone(),
-        )
-            .into_response()
+        let (body, encoding) = entry.public_json.pick(Encoding::negotiate(&headers));
+        let mut res = ([(header::CONTENT_TYPE, "application/json")], body).into_response();
+        if let Some(e) = encoding {
+            res.headers_mut().insert(header::CONTENT_ENCODING, e);
+        }
+        res
     };
     let h = res.headers_mut();
+    h.append(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if let Ok(etag) = HeaderValue::from_str(&entry.etag) {
         h.insert(header::ETAG, etag);
     }

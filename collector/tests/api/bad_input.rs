@@ -84,9 +84,14 @@ async fn every_bad_submission_is_refused_with_a_json_error_and_writes_nothing(ba
         .header("content-type", "text/plain")
         .body(reqwest::Body::wrap_stream(chunks))
         .send()
-        .await
-        .unwrap();
-    assert_eq!(error_of(res).await.0, 413);
+        .await;
+    // The server may answer 413 and close before the client has written the whole stream;
+    // the client then sees its write fail instead of the answer. Either way nothing is stored
+    // (checked at the end).
+    match res {
+        Ok(res) => assert_eq!(error_of(res).await.0, 413),
+        Err(e) => assert!(e.is_request(), "{e}"),
+    }
     let (s, b) = error_of(
         app.post(
             "responses",

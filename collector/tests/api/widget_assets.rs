@@ -46,6 +46,35 @@ async fn the_widget_is_served_compressed_cached_and_cross_origin() {
     assert!(res.headers().get("content-encoding").is_none());
     assert_eq!(res.bytes().await.unwrap(), loader.raw);
 
+    // The public config, fetched on every page view, is precompressed too.
+    let cfg = |enc: &'static str| {
+        app.client
+            .get(app.url("/v1/sites/demo-shop/config"))
+            .header("accept-encoding", enc)
+            .send()
+    };
+    let plain = cfg("identity").await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.unwrap();
+    let br = cfg("br, gzip").await.unwrap();
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert!(
+        br.headers()
+            .get_all("vary")
+            .iter()
+            .any(|v| v == "Accept-Encoding")
+    );
+    let br = br.bytes().await.unwrap();
+    assert!(
+        br.len() * 2 < plain.len(),
+        "{} vs {}",
+        br.len(),
+        plain.len()
+    );
+    let mut decoded = Vec::new();
+    brotli::BrotliDecompress(&mut &br[..], &mut decoded).unwrap();
+    assert_eq!(decoded, plain);
+
     if !widget::has_app() {
         eprintln!("SKIPPED: the app files (built with TENPOINT_SKIP_WIDGET_BUILD=1)");
         return;
