@@ -23,6 +23,9 @@ pub mod key {
     pub const LEFT: char = '\u{e012}';
     pub const RIGHT: char = '\u{e014}';
     pub const END: char = '\u{e010}';
+    pub const HOME: char = '\u{e011}';
+    pub const UP: char = '\u{e013}';
+    pub const DOWN: char = '\u{e015}';
 }
 
 fn binary(env: &str, default: &str) -> Option<PathBuf> {
@@ -89,8 +92,20 @@ fn free_port() -> u16 {
 }
 
 impl Browser {
-    /// A fresh browser whose viewport is `width` × `height`, or `None` (skipped).
+    /// A fresh browser whose viewport is `width` × `height` (a mouse, no touch), or `None`
+    /// (skipped).
     pub async fn open(width: u32, height: u32) -> Option<Browser> {
+        Self::start(width, height, false).await
+    }
+
+    /// A phone: a touch screen whose viewport (and `screen`) is exactly `width` × `height`
+    /// CSS px at any size (a headless window cannot be narrower than 500 px), through
+    /// chromedriver's mobile emulation.
+    pub async fn phone(width: u32, height: u32) -> Option<Browser> {
+        Self::start(width, height, true).await
+    }
+
+    async fn start(width: u32, height: u32, phone: bool) -> Option<Browser> {
         let (chromium, chromedriver) = browser_binaries()?;
         let permit = Permit::take();
         let port = free_port();
@@ -104,19 +119,24 @@ impl Browser {
             .expect("start chromedriver");
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = Capabilities::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({
-                "binary": chromium,
-                "args": [
-                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--hide-scrollbars",
-                    format!("--window-size={width},{height}"),
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
-        );
+        let mut options = json!({
+            "binary": chromium,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage", "--hide-scrollbars",
+                format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        });
+        // Headless windows are at least 500 px wide: smaller viewports are emulated.
+        if phone || width < 500 {
+            options["mobileEmulation"] = json!({"deviceMetrics": {
+                "width": width, "height": height, "pixelRatio": if phone { 2.0 } else { 1.0 },
+                "touch": phone, "mobile": phone
+            }});
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
         let client = loop {
@@ -142,7 +162,18 @@ impl Browser {
         };
         // The window size includes nothing in headless mode, but check: the tests reason in
         // CSS pixels of the viewport.
-        let vw = b.js("return innerWidth", vec![]).await;
+        // (A phone lays out pages without a viewport meta tag, such as this blank one, 980 px
+        // wide: its screen is what counts.)
+        let vw = b
+            .js(
+                if phone {
+                    "return screen.width"
+                } else {
+                    "return innerWidth"
+                },
+                vec![],
+            )
+            .await;
         assert_eq!(vw.as_u64(), Some(u64::from(width)), "viewport width");
         Some(b)
     }
@@ -265,6 +296,99 @@ impl Browser {
             vec![json!(site)],
         )
         .await
+    }
+
+    /// An asynchronous script: it ends by calling its last argument with the result.
+    pub async fn js_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.client
+            .execute_async(script, args)
+            .await
+            .unwrap_or_else(|e| panic!("async script failed: {e}\n{script}"))
+    }
+
+    /// Runs `body` with `root` bound to the open survey's shadow root (`null` when none).
+    pub async fn in_widget(&self, body: &str) -> Value {
+        self.js(
+            &format!(
+                "const host = document.querySelector('tenpoint-widget'); \
+                 const root = host ? host.shadowRoot : null; {body}"
+            ),
+            vec![],
+        )
+        .await
+    }
+
+    /// What has the focus inside the survey (`shadowRoot.activeElement`) as
+    /// `{tag, role, text, label, type, checked}`, or `null` when the focus is not in it.
+    pub async fn focused_in_widget(&self) -> Value {
+        self.in_widget(
+            "const a = root && root.activeElement; if (!a) return null; \
+             return {tag: a.tagName.toLowerCase(), role: a.getAttribute('role'), \
+                     text: (a.textContent || '').trim(), label: a.getAttribute('aria-label'), \
+                     type: a.getAttribute('type'), checked: a.getAttribute('aria-checked') || String(!!a.checked), \
+                     cls: a.className || ''};",
+        )
+        .await
+    }
+
+    /// Polls the JS expression `cond` until it is truthy.
+    pub async fn wait_until(&self, what: &str, cond: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        let script = format!("return !!({cond})");
+        while self.js(&script, vec![]).await != Value::Bool(true) {
+            assert!(
+                Instant::now() < deadline,
+                "{what}: not within {within:?} ({cond}); console: {}",
+                self.console().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The URLs the page fetched so far (Resource Timing), the page itself excluded.
+    pub async fn resources(&self) -> Vec<String> {
+        let v = self
+            .js(
+                "return performance.getEntriesByType('resource').map(e => e.name)",
+                vec![],
+            )
+            .await;
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits until the loader has the site config (and so watches the page's signals).
+    pub async fn wait_loader(&self) {
+        self.wait_until(
+            "the loader fetched the config",
+            "window.tenpoint && window.tenpoint.loaded && performance.getEntriesByType('resource')\
+             .some(e => e.name.includes('/config') && e.responseEnd > 0)",
+            Duration::from_secs(10),
+        )
+        .await;
+        // The JSON is parsed and the listeners installed right after the body arrives.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+
+    /// Reloads the page.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+    }
+
+    /// Clicks an element of the host page like a person would.
+    pub async fn click_page(&self, css: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("click on {css}: {e}"));
     }
 
     /// Ends the session politely; `Drop` then stops chromedriver and its browser.

@@ -51,8 +51,23 @@ impl Host {
         head: &str,
         body: &str,
     ) {
+        self.page_in("en", path, collector, site, attrs, head, body);
+    }
+
+    /// [`Host::page`] with `<html lang="{lang}">`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn page_in(
+        &self,
+        lang: &str,
+        path: &str,
+        collector: &str,
+        site: &str,
+        attrs: &str,
+        head: &str,
+        body: &str,
+    ) {
         let html = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+            "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
              <title>Host page</title>{CAPTURE}{head}\
              <script async src=\"{collector}/widget.js\" data-site=\"{site}\" {attrs}></script>\

@@ -1,11 +1,19 @@
 //! A site, a host page server and a collector for one test.
 
 use serde_json::{Value, json};
+use std::time::{Duration, Instant};
 use tenpoint_e2e::browser::Browser;
 use tenpoint_e2e::collector::Collector;
 use tenpoint_e2e::host::Host;
 
 pub const SITE: &str = "e2e-shop";
+
+/// The queue stub a site pastes before the script tag, so that `tenpoint(...)` works at once.
+pub const STUB: &str = "<script>window.tenpoint=window.tenpoint||function(){(window.tenpoint.q=window.tenpoint.q||[]).push(arguments)};</script>";
+
+/// A page body that tracks a purchase as it loads.
+pub const PURCHASE: &str =
+    "<h1>Thanks for your order</h1><script>tenpoint('track', 'purchase', {total: 42})</script>";
 
 /// Every trigger kind and question type, on pages of their own so that tests do not meet.
 pub fn site_config(origin: &str) -> Value {
@@ -84,15 +92,55 @@ impl World {
     }
 
     pub fn page_with(&self, path: &str, attrs: &str, head: &str, body: &str) {
-        let stub = "<script>window.tenpoint=window.tenpoint||function(){(window.tenpoint.q=window.tenpoint.q||[]).push(arguments)};</script>";
-        self.host.page(
+        self.page_in("en", path, attrs, head, body);
+    }
+
+    /// A page of the host site in language `lang` (`<html lang>`).
+    pub fn page_in(&self, lang: &str, path: &str, attrs: &str, head: &str, body: &str) {
+        self.host.page_in(
+            lang,
             path,
             &self.collector.base,
             SITE,
             attrs,
-            &format!("{stub}{head}"),
+            &format!("{STUB}{head}"),
             body,
         );
+    }
+
+    /// The checkout page that tracks a purchase as it loads: the `buy` survey's trigger.
+    pub fn checkout(&self) -> String {
+        self.page("/checkout/done.html", PURCHASE);
+        self.url("/checkout/done.html")
+    }
+
+    /// Polls the site report for `query` until `done` holds.
+    pub async fn wait_report(&self, query: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let report = self.collector.report(SITE, query).await;
+            if done(&report) {
+                return report;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the report never became right: {report:#}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Asserts that the stored responses stay exactly `n` for `for_`.
+    pub async fn assert_responses_stay(&self, n: usize, for_: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + for_;
+        loop {
+            let rows = self.collector.responses(SITE).await;
+            assert_eq!(rows.len(), n, "responses: {rows:#?}");
+            if Instant::now() >= deadline {
+                return rows;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -101,17 +149,17 @@ impl World {
 
     /// Polls the stored responses until `done` holds (answers travel asynchronously).
     pub async fn wait_responses(&self, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let rows = self.collector.responses(SITE).await;
             if done(&rows) {
                 return rows;
             }
             assert!(
-                std::time::Instant::now() < deadline,
+                Instant::now() < deadline,
                 "responses never became right: {rows:#?}"
             );
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 }
@@ -119,4 +167,81 @@ impl World {
 /// A desktop-sized browser, or `None` when the test is skipped.
 pub async fn desktop() -> Option<Browser> {
     Browser::open(1280, 800).await
+}
+
+/// How long a test watches for a survey that must not appear. Signals reach the app within
+/// milliseconds, so a second is plenty, and keeps the suite fast.
+pub const QUIET: Duration = Duration::from_millis(1200);
+
+/// How long a survey that must appear may take (the first page also compiles the WASM).
+pub const OPEN: Duration = Duration::from_secs(8);
+
+/// The open survey's question text (`#tp-q`).
+pub async fn question(b: &Browser) -> String {
+    b.wait_widget(OPEN).await;
+    b.in_widget("const q = root && root.querySelector('#tp-q'); return q ? q.textContent : null")
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Clicks the radio numbered `value` in the `group`-th scale (0-based) of the open survey.
+pub async fn pick(b: &Browser, group: usize, value: u8) {
+    use fantoccini::Locator;
+    let root = b.wait_widget(OPEN).await;
+    let groups = root
+        .find_all(Locator::Css("[role=radiogroup]"))
+        .await
+        .unwrap();
+    let g = groups
+        .get(group)
+        .unwrap_or_else(|| panic!("no scale #{group}; there are {}", groups.len()));
+    for radio in g.find_all(Locator::Css("[role=radio]")).await.unwrap() {
+        if radio.text().await.unwrap().trim() == value.to_string() {
+            radio.click().await.unwrap();
+            return;
+        }
+    }
+    panic!("scale #{group} has no {value}");
+}
+
+/// Asserts that the page did not fetch the WASM app: nothing could fire here.
+pub async fn assert_no_app(b: &Browser) {
+    let wasm: Vec<String> = b
+        .resources()
+        .await
+        .into_iter()
+        .filter(|r| r.contains(".wasm") || r.contains("/widget/app."))
+        .collect();
+    assert!(
+        wasm.is_empty(),
+        "the app was fetched on a page where no survey can fire: {wasm:?}"
+    );
+}
+
+/// Runs `tenpoint(...)` on the page with these JSON-able arguments.
+pub async fn tenpoint(b: &Browser, args: Value) {
+    b.js("window.tenpoint.apply(null, arguments[0])", vec![args])
+        .await;
+}
+
+/// For `<head>`: keeps what the app logs with `console.debug` (`data-debug`: why each survey
+/// stays hidden) in `window.__debug`.
+pub const DEBUG_CAPTURE: &str = "<script>window.__debug = []; var debug0 = console.debug; console.debug = function () {\
+    window.__debug.push(Array.prototype.join.call(arguments, ' ')); return debug0.apply(console, arguments) }</script>";
+
+/// Waits until the app logged `count` debug lines (see [`DEBUG_CAPTURE`]) that start with
+/// `prefix` and contain `needle`: it decided, and why.
+pub async fn wait_debug(b: &Browser, prefix: &str, needle: &str, count: usize) {
+    b.wait_until(
+        &format!("{count} debug lines \"{prefix}…{needle}…\""),
+        &format!(
+            "window.__debug.filter(l => l.startsWith({}) && l.includes({})).length >= {count}",
+            json!(prefix),
+            json!(needle)
+        ),
+        OPEN,
+    )
+    .await;
 }

@@ -264,6 +264,13 @@ function main() {
           held = [];
           queue = [];
           attrs = {};
+        } else {
+          // Remembered for later pages even when no survey loads the app on this one.
+          try {
+            const s = stored();
+            s.consent = true;
+            localStorage.setItem(key, JSON.stringify(s));
+          } catch (e) {}
         }
         ok = a;
         if (ok) start();
