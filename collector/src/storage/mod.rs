@@ -6,6 +6,7 @@
 //! (never rows) and hand them to `tenpoint_shared::stats`.
 
 mod postgres;
+mod report_sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;
@@ -309,16 +310,6 @@ pub trait Store: Send + Sync + 'static {
     async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError>;
 
     async fn delete_setting(&self, key: &str) -> Result<(), StoreError>;
-}
-
-/// SQL for the time groupings differs per backend; the rest of a report query does not.
-fn group_expr(group: GroupBy, day: &str, week: &str, month: &str) -> String {
-    match group {
-        GroupBy::Day => day.to_owned(),
-        GroupBy::Week => week.to_owned(),
-        GroupBy::Month => month.to_owned(),
-        other => format!("COALESCE({}, '')", other.column().unwrap_or("''")),
-    }
 }
 
 /// `AND survey = $2` when the scope names a survey (the caller binds it second).

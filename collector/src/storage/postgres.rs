@@ -1,6 +1,7 @@
 //! PostgreSQL, for more traffic than one machine takes and for several collectors behind a
 //! load balancer: nothing here depends on which collector wrote a row.
 
+use super::report_sql::{Dialect, bind_scope};
 use super::sqlite::{fold_histograms, gap_row};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -12,9 +13,12 @@ pub struct PostgresStore {
     pool: PgPool,
 }
 
-const DAY: &str = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
-const WEEK: &str = "to_char(date_trunc('week', to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')";
-const MONTH: &str = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')";
+/// UTC calendar labels; weeks start on Monday.
+const DIALECT: Dialect = Dialect {
+    day: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    week: "to_char(date_trunc('week', to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
+    month: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+};
 
 impl PostgresStore {
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
@@ -41,12 +45,52 @@ impl PostgresStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    async fn apply_once(&self, writes: &[Write]) -> Result<Vec<Outcome>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let mut out = vec![Outcome::Updated; writes.len()];
+        for i in lock_order(writes) {
+            out[i] = match &writes[i] {
+                Write::Display(d) => write_display(&mut tx, d).await?,
+                Write::Response(r) => write_response(&mut tx, r).await?,
+            };
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+}
+
+/// The order to apply a batch in: by site, survey, and displays before responses, so that
+/// every collector's transactions take the rollup rows' locks (the triggers update them) in
+/// one order and do not deadlock. The sort is stable: writes to one id keep their order.
+fn lock_order(writes: &[Write]) -> Vec<usize> {
+    fn key(w: &Write) -> (&str, &str, u8) {
+        match w {
+            Write::Display(d) => (&d.site, &d.survey, 0),
+            Write::Response(r) => (&r.site, &r.survey, 1),
+        }
+    }
+    let mut order: Vec<usize> = (0..writes.len()).collect();
+    order.sort_by(|a, b| key(&writes[*a]).cmp(&key(&writes[*b])));
+    order
+}
+
+/// A batch that lost a deadlock anyway (a changed score on a response from another day) (two collectors' batches updating the same rollup rows in
+/// opposite orders) or a serialization conflict is rolled back whole, so running it again
+/// is safe, and it succeeds once the other transaction has committed.
+const MAX_ATTEMPTS: u32 = 4;
+
+fn is_retryable(e: &sqlx::Error) -> bool {
+    // 40P01 deadlock_detected, 40001 serialization_failure.
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01" || c == "40001")
 }
 
 async fn write_display(
     tx: &mut Transaction<'_, Postgres>,
     d: &DisplayWrite,
-) -> Result<Outcome, StoreError> {
+) -> Result<Outcome, sqlx::Error> {
     // Lock the row (if any) so two collectors applying the same id serialize here.
     let existing =
         sqlx::query("SELECT survey, visitor FROM displays WHERE site = $1 AND id = $2 FOR UPDATE")
@@ -103,7 +147,7 @@ async fn write_display(
 async fn write_response(
     tx: &mut Transaction<'_, Postgres>,
     r: &ResponseWrite,
-) -> Result<Outcome, StoreError> {
+) -> Result<Outcome, sqlx::Error> {
     let answers = serde_json::Value::Object(r.answers.clone());
     // Insert or merge in one statement; the WHERE refuses a merge into another survey's or
     // visitor's response, which then returns no row.
@@ -205,16 +249,16 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut out = Vec::with_capacity(writes.len());
-        for w in writes {
-            out.push(match w {
-                Write::Display(d) => write_display(&mut tx, d).await?,
-                Write::Response(r) => write_response(&mut tx, r).await?,
-            });
+        let mut attempt = 1;
+        loop {
+            match self.apply_once(writes).await {
+                Err(e) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "write batch rolled back; retrying");
+                    attempt += 1;
+                }
+                other => return Ok(other?),
+            }
         }
-        tx.commit().await?;
-        Ok(out)
     }
 
     async fn nps_histograms(
@@ -222,18 +266,8 @@ impl Store for PostgresStore {
         scope: &Scope<'_>,
         group: Option<GroupBy>,
     ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
-        let key = group.map_or_else(|| "''".to_owned(), |g| group_expr(g, DAY, WEEK, MONTH));
-        let sql = format!(
-            "SELECT {key} AS k, nps::bigint, COUNT(*) FROM responses
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND nps IS NOT NULL
-             GROUP BY k, nps ORDER BY k",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.nps_histograms(scope, group);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.pool)
             .await?;
         Ok(fold_histograms(rows.iter().map(|r| {
@@ -246,17 +280,8 @@ impl Store for PostgresStore {
     }
 
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
-        let sql = format!(
-            "SELECT question, kind, score::bigint, COUNT(*) FROM scores
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind IN ('csat', 'ces') AND score IS NOT NULL
-             GROUP BY question, kind, score ORDER BY question, score",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.score_counts(scope);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
@@ -271,22 +296,8 @@ impl Store for PostgresStore {
     }
 
     async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError> {
-        let sql = format!(
-            "SELECT question, aspect, COUNT(*),
-                SUM(expectation)::bigint, SUM(expectation * expectation)::bigint,
-                SUM(experience)::bigint, SUM(experience * experience)::bigint,
-                SUM(experience - expectation)::bigint, SUM((experience - expectation) * (experience - expectation))::bigint
-             FROM scores
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind = 'gap'
-                AND expectation IS NOT NULL AND experience IS NOT NULL
-             GROUP BY question, aspect ORDER BY question, aspect",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.gap_moments(scope);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows
@@ -296,15 +307,8 @@ impl Store for PostgresStore {
     }
 
     async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError> {
-        let sql = format!(
-            "SELECT COUNT(*), COUNT(dismissed_at) FROM displays WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
-            survey_clause(scope)
-        );
-        let row = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.display_counts(scope);
+        let row = bind_scope!(sqlx::query(&sql), scope)
             .fetch_one(&self.pool)
             .await?;
         Ok(DisplayCounts {
@@ -314,15 +318,8 @@ impl Store for PostgresStore {
     }
 
     async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM responses WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
-            survey_clause(scope)
-        );
-        let n: i64 = sqlx::query_scalar(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.response_count(scope);
+        let n: i64 = bind_scope!(sqlx::query_scalar(&sql), scope)
             .fetch_one(&self.pool)
             .await?;
         Ok(n as u64)

@@ -1,6 +1,7 @@
 //! SQLite: one file in WAL mode with `synchronous = FULL` (a commit survives power loss). One
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
+use super::report_sql::{Dialect, bind_scope};
 use super::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -15,10 +16,13 @@ pub struct SqliteStore {
     reader: SqlitePool,
 }
 
-const DAY: &str = "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch')";
-// 'weekday 0' moves to the next Sunday (or stays on one); six days back is that week's Monday.
-const WEEK: &str = "date(created_at / 1000, 'unixepoch', 'weekday 0', '-6 days')";
-const MONTH: &str = "strftime('%Y-%m', created_at / 1000, 'unixepoch')";
+/// UTC calendar labels; 'weekday 0' moves to the next Sunday (or stays on one), and six days
+/// back is that week's Monday.
+const DIALECT: Dialect = Dialect {
+    day: "strftime('%Y-%m-%d', {t} / 1000, 'unixepoch')",
+    week: "date({t} / 1000, 'unixepoch', 'weekday 0', '-6 days')",
+    month: "strftime('%Y-%m', {t} / 1000, 'unixepoch')",
+};
 
 impl SqliteStore {
     /// `sqlite://path`, `sqlite:path` or a plain file path; the file is created if missing.
@@ -248,18 +252,8 @@ impl Store for SqliteStore {
         scope: &Scope<'_>,
         group: Option<GroupBy>,
     ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
-        let key = group.map_or_else(|| "''".to_owned(), |g| group_expr(g, DAY, WEEK, MONTH));
-        let sql = format!(
-            "SELECT {key} AS k, nps, COUNT(*) FROM responses
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND nps IS NOT NULL
-             GROUP BY k, nps ORDER BY k",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.nps_histograms(scope, group);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
         Ok(fold_histograms(rows.iter().map(|r| {
@@ -272,17 +266,8 @@ impl Store for SqliteStore {
     }
 
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
-        let sql = format!(
-            "SELECT question, kind, score, COUNT(*) FROM scores
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind IN ('csat', 'ces') AND score IS NOT NULL
-             GROUP BY question, kind, score ORDER BY question, score",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.score_counts(scope);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
         Ok(rows
@@ -297,22 +282,8 @@ impl Store for SqliteStore {
     }
 
     async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError> {
-        let sql = format!(
-            "SELECT question, aspect, COUNT(*),
-                SUM(expectation), SUM(expectation * expectation),
-                SUM(experience), SUM(experience * experience),
-                SUM(experience - expectation), SUM((experience - expectation) * (experience - expectation))
-             FROM scores
-             WHERE site = $1{} AND created_at >= $3 AND created_at < $4 AND kind = 'gap'
-                AND expectation IS NOT NULL AND experience IS NOT NULL
-             GROUP BY question, aspect ORDER BY question, aspect",
-            survey_clause(scope)
-        );
-        let rows = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.gap_moments(scope);
+        let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
         Ok(rows
@@ -322,15 +293,8 @@ impl Store for SqliteStore {
     }
 
     async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError> {
-        let sql = format!(
-            "SELECT COUNT(*), COUNT(dismissed_at) FROM displays WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
-            survey_clause(scope)
-        );
-        let row = sqlx::query(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.display_counts(scope);
+        let row = bind_scope!(sqlx::query(&sql), scope)
             .fetch_one(&self.reader)
             .await?;
         Ok(DisplayCounts {
@@ -340,15 +304,8 @@ impl Store for SqliteStore {
     }
 
     async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
-        let sql = format!(
-            "SELECT COUNT(*) FROM responses WHERE site = $1{} AND created_at >= $3 AND created_at < $4",
-            survey_clause(scope)
-        );
-        let n: i64 = sqlx::query_scalar(&sql)
-            .bind(scope.site)
-            .bind(scope.survey.unwrap_or(""))
-            .bind(scope.period.from)
-            .bind(scope.period.to)
+        let sql = DIALECT.response_count(scope);
+        let n: i64 = bind_scope!(sqlx::query_scalar(&sql), scope)
             .fetch_one(&self.reader)
             .await?;
         Ok(n as u64)

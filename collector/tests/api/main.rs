@@ -10,6 +10,7 @@ mod ingest;
 mod ops;
 mod reload;
 mod report;
+mod rollups;
 mod shutdown;
 mod store;
 mod widget_assets;
