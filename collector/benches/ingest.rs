@@ -191,7 +191,8 @@ fn row(name: &str, l: &Load) {
 }
 
 /// Fills the database with a million responses over the last 60 days, straight in SQL (the
-/// HTTP path is what the ingest rows measure; this only sets the stage for the report).
+/// HTTP path is what the ingest rows measure; this only sets the stage for the report). The
+/// rollup triggers fire for these rows as for any other.
 async fn bulk_load_sqlite(url: &str) {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let now = now_ms();

@@ -1,58 +1,73 @@
 //! The report queries, written once for both backends. A report period is cut at UTC
-//! midnights: the whole days in between are read from the per-day rollup tables that triggers
-//! keep (migrations `0002_day_rollups.sql`), and only the partial days at either end from the
-//! rows. A 30-day report over a million responses then reads a few thousand rollup rows and
-//! at most two days of responses, instead of every response in the period.
+//! midnights and at whole hours: whole days are read from the day rows of the rollup tables
+//! that triggers keep (migrations `0002_rollups.sql`), whole hours of the partial days at
+//! either end from their hour rows, and only the partial hours at either end from the rows
+//! themselves. A 30-day report over a million responses then reads a few thousand rollup rows
+//! and at most two hours of responses, however busy those days were.
 //!
-//! Every query takes the same eight parameters, bound by [`bind_scope!`]: `$1` site, `$2`
-//! survey (or `''` for the whole site), `$3..$4` and `$5..$6` the partial days (as
-//! milliseconds, `[from, to)`, possibly empty), `$7..$8` the whole days (as day numbers).
+//! Every query takes the same twelve parameters, bound by [`bind_scope!`]: `$1` site, `$2`
+//! survey (or `''` for the whole site), then `[from, to)` pairs in milliseconds, possibly
+//! empty: `$3..$4` and `$5..$6` the partial hours (rows), `$7..$8` the whole days, `$9..$10`
+//! and `$11..$12` the whole hours around them.
 
 use super::{GroupBy, Millis, Period, Scope, survey_clause};
 
+pub(super) const HOUR_MS: Millis = 3_600_000;
 pub(super) const DAY_MS: Millis = 86_400_000;
 
-/// A period cut at UTC midnights.
+/// A period cut at UTC midnights and hours; every part is `[from, to)` in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Bounds {
-    /// The partial day at the start (or the whole period when it lies within one day).
-    pub head: Period,
-    /// Whole days, as day numbers since the epoch: `[first, last)`.
-    pub days: (i64, i64),
-    /// The partial day at the end.
-    pub tail: Period,
+    /// Read from the rows: the partial hour at the start (or the whole period when it lies
+    /// within one hour) and the one at the end.
+    pub rows: [Period; 2],
+    /// Whole days, from the day rollups.
+    pub days: Period,
+    /// Whole hours before and after the whole days, from the hour rollups.
+    pub hours: [Period; 2],
+}
+
+fn ceil(t: Millis, unit: Millis) -> Millis {
+    t.div_euclid(unit) * unit + if t.rem_euclid(unit) == 0 { 0 } else { unit }
+}
+
+fn floor(t: Millis, unit: Millis) -> Millis {
+    t.div_euclid(unit) * unit
 }
 
 impl Bounds {
     pub fn of(p: Period) -> Bounds {
-        let first = p.from.div_euclid(DAY_MS) + i64::from(p.from.rem_euclid(DAY_MS) != 0);
-        let last = p.to.div_euclid(DAY_MS);
-        if first >= last {
-            // Within one day (or ending at the first midnight): rows only.
+        let empty = Period {
+            from: p.to,
+            to: p.to,
+        };
+        let span = |from, to| Period { from, to };
+        let (h1, h2) = (ceil(p.from, HOUR_MS), floor(p.to, HOUR_MS));
+        if h1 >= h2 {
             return Bounds {
-                head: p,
-                days: (0, 0),
-                tail: Period {
-                    from: p.to,
-                    to: p.to,
-                },
+                rows: [p, empty],
+                days: empty,
+                hours: [empty, empty],
+            };
+        }
+        let rows = [span(p.from, h1), span(h2, p.to)];
+        let (d1, d2) = (ceil(h1, DAY_MS), floor(h2, DAY_MS));
+        if d1 >= d2 {
+            return Bounds {
+                rows,
+                days: empty,
+                hours: [span(h1, h2), empty],
             };
         }
         Bounds {
-            head: Period {
-                from: p.from,
-                to: first * DAY_MS,
-            },
-            days: (first, last),
-            tail: Period {
-                from: last * DAY_MS,
-                to: p.to,
-            },
+            rows,
+            days: span(d1, d2),
+            hours: [span(h1, d1), span(d2, h2)],
         }
     }
 }
 
-/// Binds the eight parameters every report query takes (see the module docs).
+/// Binds the twelve parameters every report query takes (see the module docs).
 macro_rules! bind_scope {
     ($query:expr, $scope:expr) => {{
         let s: &$crate::storage::Scope<'_> = $scope;
@@ -60,12 +75,16 @@ macro_rules! bind_scope {
         $query
             .bind(s.site)
             .bind(s.survey.unwrap_or(""))
-            .bind(b.head.from)
-            .bind(b.head.to)
-            .bind(b.tail.from)
-            .bind(b.tail.to)
-            .bind(b.days.0)
-            .bind(b.days.1)
+            .bind(b.rows[0].from)
+            .bind(b.rows[0].to)
+            .bind(b.rows[1].from)
+            .bind(b.rows[1].to)
+            .bind(b.days.from)
+            .bind(b.days.to)
+            .bind(b.hours[0].from)
+            .bind(b.hours[0].to)
+            .bind(b.hours[1].from)
+            .bind(b.hours[1].to)
     }};
 }
 pub(super) use bind_scope;
@@ -78,11 +97,26 @@ pub(super) struct Dialect {
     pub month: &'static str,
 }
 
-/// The raw rows of both partial days, each half of a `UNION ALL` (so each is an index range).
-fn partial_days(select: &str, from_where: &str, group_by: &str) -> String {
+/// The rows of both partial hours, each half of a `UNION ALL` (so each is an index range).
+fn partial_hours(select: &str, from_where: &str, group_by: &str) -> String {
     format!(
         "{select} {from_where} AND created_at >= $3 AND created_at < $4 GROUP BY {group_by}
          UNION ALL {select} {from_where} AND created_at >= $5 AND created_at < $6 GROUP BY {group_by}"
+    )
+}
+
+/// The rollup rows of the whole days and of the whole hours around them.
+fn rollups(select: &str, from_where: &str, group_by: &str) -> String {
+    let part = |width: Millis, lo: u8, hi: u8| {
+        format!(
+            "{select} {from_where} AND width = {width} AND bucket >= ${lo} AND bucket < ${hi} GROUP BY {group_by}"
+        )
+    };
+    format!(
+        "{}\n UNION ALL {}\n UNION ALL {}",
+        part(DAY_MS, 7, 8),
+        part(HOUR_MS, 9, 10),
+        part(HOUR_MS, 11, 12)
     )
 }
 
@@ -100,10 +134,10 @@ impl Dialect {
     /// `(key, score, count)` rows ordered by key: the NPS histogram of each group.
     pub fn nps_histograms(&self, scope: &Scope<'_>, group: Option<GroupBy>) -> String {
         let sv = survey_clause(scope);
-        let (row_key, day_key, dim) = match group {
+        let (row_key, rollup_key, dim) = match group {
             None => ("''".to_owned(), "''".to_owned(), ""),
-            Some(g) => match (self.time(g, "created_at"), self.time(g, "(day * 86400000)")) {
-                (Some(r), Some(d)) => (r, d, ""),
+            Some(g) => match (self.time(g, "created_at"), self.time(g, "bucket")) {
+                (Some(r), Some(b)) => (r, b, ""),
                 _ => {
                     let column = g.column().unwrap_or("''");
                     (
@@ -114,17 +148,20 @@ impl Dialect {
                 }
             },
         };
-        let rows = partial_days(
+        let rows = partial_hours(
             &format!("SELECT {row_key} AS k, CAST(nps AS BIGINT) AS s, COUNT(*) AS c"),
             &format!("FROM responses WHERE site = $1{sv} AND nps IS NOT NULL"),
+            "1, 2",
+        );
+        let rollups = rollups(
+            &format!("SELECT {rollup_key}, CAST(nps AS BIGINT), SUM(n)"),
+            &format!("FROM response_rollups WHERE site = $1{sv} AND dim = '{dim}' AND nps >= 0"),
             "1, 2",
         );
         format!(
             "SELECT k, s, CAST(SUM(c) AS BIGINT) FROM (
                 {rows}
-                UNION ALL SELECT {day_key}, CAST(nps AS BIGINT), SUM(n) FROM response_days
-                    WHERE site = $1{sv} AND dim = '{dim}' AND day >= $7 AND day < $8 AND nps >= 0
-                    GROUP BY 1, 2
+                UNION ALL {rollups}
              ) AS u GROUP BY k, s HAVING SUM(c) > 0 ORDER BY k, s"
         )
     }
@@ -132,18 +169,22 @@ impl Dialect {
     /// `(question, kind, score, count)` for CSAT and CES.
     pub fn score_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let rows = partial_days(
+        let rows = partial_hours(
             "SELECT question, kind, CAST(score AS BIGINT) AS s, COUNT(*) AS c",
             &format!(
                 "FROM scores WHERE site = $1{sv} AND kind IN ('csat', 'ces') AND score IS NOT NULL"
             ),
             "1, 2, 3",
         );
+        let rollups = rollups(
+            "SELECT question, kind, CAST(score AS BIGINT), SUM(n)",
+            &format!("FROM score_rollups WHERE site = $1{sv}"),
+            "1, 2, 3",
+        );
         format!(
             "SELECT question, kind, s, CAST(SUM(c) AS BIGINT) FROM (
                 {rows}
-                UNION ALL SELECT question, kind, CAST(score AS BIGINT), SUM(n) FROM score_days
-                    WHERE site = $1{sv} AND day >= $7 AND day < $8 GROUP BY 1, 2, 3
+                UNION ALL {rollups}
              ) AS u GROUP BY question, kind, s HAVING SUM(c) > 0 ORDER BY question, s"
         )
     }
@@ -152,28 +193,31 @@ impl Dialect {
     /// expectation), read by [`super::sqlite::gap_row`].
     pub fn gap_moments(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let one = |lo: u8, hi: u8| {
-            format!(
-                "SELECT question, aspect, COUNT(*) AS n,
-                    SUM(expectation) AS a, SUM(expectation * expectation) AS b,
-                    SUM(experience) AS c, SUM(experience * experience) AS d,
-                    SUM(experience - expectation) AS e, SUM((experience - expectation) * (experience - expectation)) AS f
-                 FROM scores WHERE site = $1{sv} AND kind = 'gap' AND expectation IS NOT NULL
-                    AND experience IS NOT NULL AND created_at >= ${lo} AND created_at < ${hi}
-                 GROUP BY 1, 2"
-            )
-        };
-        let (head, tail) = (one(3, 4), one(5, 6));
+        let rows = partial_hours(
+            "SELECT question, aspect, COUNT(*) AS n,
+                SUM(expectation) AS a, SUM(expectation * expectation) AS b,
+                SUM(experience) AS c, SUM(experience * experience) AS d,
+                SUM(experience - expectation) AS e,
+                SUM((experience - expectation) * (experience - expectation)) AS f",
+            &format!(
+                "FROM scores WHERE site = $1{sv} AND kind = 'gap' AND expectation IS NOT NULL
+                    AND experience IS NOT NULL"
+            ),
+            "1, 2",
+        );
+        let rollups = rollups(
+            "SELECT question, aspect, SUM(n), SUM(s_exp), SUM(ss_exp), SUM(s_ex), SUM(ss_ex),
+                SUM(s_d), SUM(ss_d)",
+            &format!("FROM gap_rollups WHERE site = $1{sv}"),
+            "1, 2",
+        );
         format!(
             "SELECT question, aspect, CAST(SUM(n) AS BIGINT),
                 CAST(SUM(a) AS BIGINT), CAST(SUM(b) AS BIGINT), CAST(SUM(c) AS BIGINT),
                 CAST(SUM(d) AS BIGINT), CAST(SUM(e) AS BIGINT), CAST(SUM(f) AS BIGINT)
              FROM (
-                {head}
-                UNION ALL {tail}
-                UNION ALL SELECT question, aspect, SUM(n), SUM(s_exp), SUM(ss_exp), SUM(s_ex),
-                    SUM(ss_ex), SUM(s_d), SUM(ss_d) FROM gap_days
-                    WHERE site = $1{sv} AND day >= $7 AND day < $8 GROUP BY 1, 2
+                {rows}
+                UNION ALL {rollups}
              ) AS u GROUP BY question, aspect HAVING SUM(n) > 0 ORDER BY question, aspect"
         )
     }
@@ -181,19 +225,20 @@ impl Dialect {
     /// One row: displays shown, and of those dismissed.
     pub fn display_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let one = |lo: u8, hi: u8| {
-            format!(
-                "SELECT COUNT(*) AS a, COUNT(dismissed_at) AS b FROM displays
-                 WHERE site = $1{sv} AND created_at >= ${lo} AND created_at < ${hi}"
-            )
-        };
-        let (head, tail) = (one(3, 4), one(5, 6));
+        let rows = partial_hours(
+            "SELECT site, COUNT(*) AS a, COUNT(dismissed_at) AS b",
+            &format!("FROM displays WHERE site = $1{sv}"),
+            "1",
+        );
+        let rollups = rollups(
+            "SELECT site, SUM(shown), SUM(dismissed)",
+            &format!("FROM display_rollups WHERE site = $1{sv}"),
+            "1",
+        );
         format!(
             "SELECT CAST(COALESCE(SUM(a), 0) AS BIGINT), CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (
-                {head}
-                UNION ALL {tail}
-                UNION ALL SELECT SUM(shown), SUM(dismissed) FROM display_days
-                    WHERE site = $1{sv} AND day >= $7 AND day < $8
+                {rows}
+                UNION ALL {rollups}
              ) AS u"
         )
     }
@@ -201,19 +246,20 @@ impl Dialect {
     /// One value: responses created in the period.
     pub fn response_count(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let one = |lo: u8, hi: u8| {
-            format!(
-                "SELECT COUNT(*) AS c FROM responses
-                 WHERE site = $1{sv} AND created_at >= ${lo} AND created_at < ${hi}"
-            )
-        };
-        let (head, tail) = (one(3, 4), one(5, 6));
+        let rows = partial_hours(
+            "SELECT site, COUNT(*) AS c",
+            &format!("FROM responses WHERE site = $1{sv}"),
+            "1",
+        );
+        let rollups = rollups(
+            "SELECT site, SUM(n)",
+            &format!("FROM response_rollups WHERE site = $1{sv} AND dim = ''"),
+            "1",
+        );
         format!(
             "SELECT CAST(COALESCE(SUM(c), 0) AS BIGINT) FROM (
-                {head}
-                UNION ALL {tail}
-                UNION ALL SELECT SUM(n) FROM response_days
-                    WHERE site = $1{sv} AND dim = '' AND day >= $7 AND day < $8
+                {rows}
+                UNION ALL {rollups}
              ) AS u"
         )
     }
@@ -227,48 +273,75 @@ mod tests {
         Period { from, to }
     }
 
-    #[test]
-    fn periods_split_at_midnights() {
-        let d = DAY_MS;
-        // Partial first and last day around three whole days.
-        assert_eq!(
-            Bounds::of(p(d + 5, 5 * d + 7)),
-            Bounds {
-                head: p(d + 5, 2 * d),
-                days: (2, 5),
-                tail: p(5 * d, 5 * d + 7)
-            }
-        );
-        // Aligned at both ends: whole days only.
-        let b = Bounds::of(p(2 * d, 4 * d));
-        assert_eq!(b.days, (2, 4));
-        assert_eq!((b.head.from, b.head.to), (2 * d, 2 * d));
-        assert_eq!((b.tail.from, b.tail.to), (4 * d, 4 * d));
-        // Within one day, or up to the next midnight: rows only.
-        for q in [p(d + 5, d + 9), p(d + 5, 2 * d), p(d + 5, 2 * d + 1)] {
-            let b = Bounds::of(q);
-            assert_eq!(b.days.0, b.days.1, "{q:?}");
-            let covered = (b.head.to - b.head.from) + (b.tail.to - b.tail.from);
-            assert_eq!(covered, q.to - q.from, "{q:?}");
-        }
+    fn len(p: Period) -> Millis {
+        p.to - p.from
     }
 
     #[test]
-    fn the_parts_cover_the_period_exactly() {
-        let d = DAY_MS;
-        for from in [0, 1, d - 1, d, d + 1, 3 * d + 77] {
-            for len in [1, 2, d - 1, d, d + 1, 2 * d, 30 * d + 5] {
-                let q = p(from, from + len);
+    fn periods_split_at_midnights_and_hours() {
+        let (d, h) = (DAY_MS, HOUR_MS);
+        // Partial hours around whole hours around three whole days.
+        assert_eq!(
+            Bounds::of(p(d + 5, 5 * d + 2 * h + 7)),
+            Bounds {
+                rows: [p(d + 5, d + h), p(5 * d + 2 * h, 5 * d + 2 * h + 7)],
+                days: p(2 * d, 5 * d),
+                hours: [p(d + h, 2 * d), p(5 * d, 5 * d + 2 * h)],
+            }
+        );
+        // Midnight to midnight: whole days only.
+        let b = Bounds::of(p(2 * d, 4 * d));
+        assert_eq!(b.days, p(2 * d, 4 * d));
+        assert!(b.rows.iter().chain(&b.hours).all(|x| len(*x) == 0), "{b:?}");
+        // Within one day: hours and rows.
+        let b = Bounds::of(p(d + h + 5, d + 5 * h + 9));
+        assert_eq!(len(b.days), 0);
+        assert_eq!(b.hours[0], p(d + 2 * h, d + 5 * h));
+        // Within one hour: rows only.
+        let b = Bounds::of(p(d + 5, d + 9));
+        assert_eq!(b.rows[0], p(d + 5, d + 9));
+        assert_eq!(
+            len(b.days) + len(b.hours[0]) + len(b.hours[1]) + len(b.rows[1]),
+            0
+        );
+    }
+
+    #[test]
+    fn the_parts_cover_the_period_exactly_once() {
+        let (d, h) = (DAY_MS, HOUR_MS);
+        for from in [
+            0,
+            1,
+            h - 1,
+            h,
+            h + 1,
+            d - 1,
+            d,
+            d + 1,
+            3 * d + 77,
+            3 * d + 5 * h,
+        ] {
+            for length in [1, 2, h - 1, h, h + 1, d - 1, d, d + 1, 2 * d, 30 * d + 5] {
+                let q = p(from, from + length);
                 let b = Bounds::of(q);
-                assert_eq!(b.head.from, q.from);
-                assert_eq!(b.tail.to, q.to);
-                assert!(b.head.from <= b.head.to && b.tail.from <= b.tail.to);
-                if b.days.0 < b.days.1 {
-                    assert_eq!(b.head.to, b.days.0 * d);
-                    assert_eq!(b.tail.from, b.days.1 * d);
-                } else {
-                    assert_eq!(b.head.to, b.tail.from);
+                let mut parts: Vec<Period> = [b.rows[0], b.hours[0], b.days, b.hours[1], b.rows[1]]
+                    .into_iter()
+                    .filter(|x| len(*x) > 0)
+                    .collect();
+                parts.sort_by_key(|x| x.from);
+                assert_eq!(parts.first().map(|x| x.from), Some(q.from), "{q:?} {b:?}");
+                assert_eq!(parts.last().map(|x| x.to), Some(q.to), "{q:?} {b:?}");
+                for w in parts.windows(2) {
+                    assert_eq!(w[0].to, w[1].from, "{q:?} {b:?}");
                 }
+                assert!(
+                    b.hours
+                        .iter()
+                        .all(|x| x.from % h == 0 && x.to % h == 0 || len(*x) == 0)
+                );
+                assert!(len(b.days) == 0 || (b.days.from % d == 0 && b.days.to % d == 0));
+                // At most the two partial hours at the ends are read from the rows.
+                assert!(len(b.rows[0]) + len(b.rows[1]) < 2 * h, "{q:?} {b:?}");
             }
         }
     }

@@ -1,7 +1,7 @@
-//! Reports read whole days from rollup tables kept by triggers and partial days from the rows.
-//! These tests hold every report query against a model computed here from the writes alone
-//! (inserts, merges that change or add a score, dismissals, an erased visitor), over periods
-//! that start and end at midnights, inside days, and within one day.
+//! Reports read whole days and hours from rollup tables kept by triggers, and partial hours from
+//! the rows. These tests hold every report query against a model computed here from the writes
+//! alone (inserts, merges that change or add a score, dismissals, an erased visitor), over
+//! periods that start and end at midnights, at whole hours, inside hours, and within one hour.
 
 use crate::on_both;
 use crate::support::{Backend, TestDb};
@@ -374,14 +374,17 @@ async fn reports_agree_with_a_model_of_the_writes(backend: Backend) {
     model.erase("visitor-3");
     assert!(model.responses.len() > 200, "{}", model.responses.len());
 
-    let h = DAY / 24;
+    let (h, m) = (DAY / 24, 60_000);
     let periods = [
         (T0 - 3 * DAY, T0 + 12 * DAY),       // everything, midnight to midnight
         (T0, T0 + 7 * DAY),                  // a week of whole days
-        (T0 + 5 * h, T0 + 4 * DAY + 17 * h), // partial days at both ends
-        (T0 + DAY + 3 * h, T0 + DAY + 20 * h), // within one day
-        (T0 + 2 * DAY + 9 * h, T0 + 3 * DAY), // up to a midnight
-        (T0 + 2 * DAY, T0 + 3 * DAY + 1),    // from a midnight, one ms into the next day
+        (T0 + 5 * h, T0 + 4 * DAY + 17 * h), // whole hours around whole days
+        (T0 + 5 * h + 17 * m, T0 + 4 * DAY + 17 * h + 3), // and partial hours around those
+        (T0 + DAY + 3 * h + 1, T0 + DAY + 20 * h + 59 * m), // within one day
+        (T0 + DAY + 3 * h + 10 * m, T0 + DAY + 3 * h + 50 * m), // within one hour
+        (T0 + DAY + 3 * h + 10 * m, T0 + DAY + 4 * h + 50 * m), // across one full hour
+        (T0 + 2 * DAY + 9 * h + 30 * m, T0 + 3 * DAY), // up to a midnight
+        (T0 + 2 * DAY, T0 + 3 * DAY + 1),    // from a midnight, 1 ms past the next
         (T0 + 30 * DAY, T0 + 40 * DAY),      // nothing there
     ];
     for (from, to) in periods {

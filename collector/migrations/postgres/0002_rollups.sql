@@ -1,0 +1,191 @@
+-- Rollups per UTC day and per hour (`width` 86400000 or 3600000 ms; `bucket` is the start of
+-- the day or hour in ms), kept by triggers in the same transaction as the rows they count, so
+-- they are as durable and as current as the rows. A report reads whole days from the day rows,
+-- whole hours of the partial days at either end from the hour rows, and only the partial hours
+-- at either end from the responses themselves. The same tables and triggers exist for SQLite
+-- (its 0002 migration). Collectors updating the same rollup rows serialize on those rows'
+-- locks until they commit; the store applies each batch in one lock order and retries a batch
+-- that loses a deadlock anyway.
+
+-- Responses per bucket and NPS score (-1: no NPS answer) for the whole survey (dim = '',
+-- value = ''), and NPS answers per page, location, channel, locale and device.
+CREATE TABLE response_rollups (
+    site    TEXT      NOT NULL,
+    survey  TEXT      NOT NULL,
+    width   BIGINT    NOT NULL,
+    bucket  BIGINT    NOT NULL,
+    dim     TEXT      NOT NULL,
+    value   TEXT      NOT NULL,
+    nps     SMALLINT  NOT NULL,
+    n       BIGINT    NOT NULL,
+    PRIMARY KEY (site, survey, dim, width, bucket, value, nps)
+);
+
+-- CSAT and CES answers per bucket and score.
+CREATE TABLE score_rollups (
+    site      TEXT      NOT NULL,
+    survey    TEXT      NOT NULL,
+    width     BIGINT    NOT NULL,
+    bucket    BIGINT    NOT NULL,
+    question  TEXT      NOT NULL,
+    kind      TEXT      NOT NULL,
+    score     SMALLINT  NOT NULL,
+    n         BIGINT    NOT NULL,
+    PRIMARY KEY (site, survey, width, bucket, question, kind, score)
+);
+
+-- GAP answers per bucket and aspect: the count and the sums the paired statistics need.
+CREATE TABLE gap_rollups (
+    site      TEXT    NOT NULL,
+    survey    TEXT    NOT NULL,
+    width     BIGINT  NOT NULL,
+    bucket    BIGINT  NOT NULL,
+    question  TEXT    NOT NULL,
+    aspect    TEXT    NOT NULL,
+    n         BIGINT  NOT NULL,
+    s_exp     BIGINT  NOT NULL,
+    ss_exp    BIGINT  NOT NULL,
+    s_ex      BIGINT  NOT NULL,
+    ss_ex     BIGINT  NOT NULL,
+    s_d       BIGINT  NOT NULL,
+    ss_d      BIGINT  NOT NULL,
+    PRIMARY KEY (site, survey, width, bucket, question, aspect)
+);
+
+-- Displays per bucket of showing, and how many of them were dismissed.
+CREATE TABLE display_rollups (
+    site       TEXT    NOT NULL,
+    survey     TEXT    NOT NULL,
+    width      BIGINT  NOT NULL,
+    bucket     BIGINT  NOT NULL,
+    shown      BIGINT  NOT NULL,
+    dismissed  BIGINT  NOT NULL,
+    PRIMARY KEY (site, survey, width, bucket)
+);
+
+-- Statement-level triggers with transition tables: one aggregated upsert per statement, so a
+-- bulk INSERT ... SELECT costs one pass, and a row's counts move only when a counted column
+-- changed (a follow-up answer merged into a response changes none of them). `rollup_rows`
+-- names the rows to count: +1 for inserted and new versions, -1 for deleted and old ones.
+-- Updates are matched on the primary key, which the collector never changes; `counted` is a
+-- plain list of column names.
+CREATE FUNCTION rollup_rows(op TEXT, pk TEXT, counted TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE op
+        WHEN 'INSERT' THEN 'SELECT n.*, 1::bigint AS sign FROM new_rows AS n'
+        WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows AS o'
+        ELSE format(
+            'SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (%1$s) WHERE (%2$s) IS DISTINCT FROM (%3$s)
+             UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (%1$s) WHERE (%2$s) IS DISTINCT FROM (%3$s)',
+            pk, regexp_replace(counted, '(\w+)', 'o.\1', 'g'), regexp_replace(counted, '(\w+)', 'n.\1', 'g'))
+    END
+$$;
+
+CREATE FUNCTION response_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO response_rollups AS t (site, survey, width, bucket, dim, value, nps, n)
+        SELECT r.site, r.survey, g.w, r.created_at - r.created_at %% g.w, d.dim, d.value, COALESCE(r.nps, -1), SUM(r.sign)
+        FROM (%s) AS r
+        CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+        CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
+                ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
+                ('device', COALESCE(r.device, ''))) AS d (dim, value)
+        WHERE d.dim = '' OR r.nps IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (site, survey, dim, width, bucket, value, nps) DO UPDATE SET n = t.n + excluded.n
+    $q$, rollup_rows(TG_OP, 'site, id', 'nps, survey, created_at, page_path, location, channel, locale, device'));
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION score_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    src TEXT := rollup_rows(TG_OP, 'site, response_id, question, aspect',
+                            'score, expectation, experience, kind, created_at, survey');
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO score_rollups AS t (site, survey, width, bucket, question, kind, score, n)
+        SELECT s.site, s.survey, g.w, s.created_at - s.created_at %% g.w, s.question, s.kind, s.score, SUM(s.sign)
+        FROM (%s) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+        WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT (site, survey, width, bucket, question, kind, score) DO UPDATE SET n = t.n + excluded.n
+    $q$, src);
+    EXECUTE format($q$
+        INSERT INTO gap_rollups AS t (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+        SELECT s.site, s.survey, g.w, s.created_at - s.created_at %% g.w, s.question, s.aspect, SUM(s.sign),
+            SUM(s.sign * s.expectation), SUM(s.sign * s.expectation * s.expectation),
+            SUM(s.sign * s.experience), SUM(s.sign * s.experience * s.experience),
+            SUM(s.sign * (s.experience - s.expectation)),
+            SUM(s.sign * (s.experience - s.expectation) * (s.experience - s.expectation))
+        FROM (%s) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+        WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+        GROUP BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT (site, survey, width, bucket, question, aspect) DO UPDATE SET
+            n = t.n + excluded.n, s_exp = t.s_exp + excluded.s_exp, ss_exp = t.ss_exp + excluded.ss_exp,
+            s_ex = t.s_ex + excluded.s_ex, ss_ex = t.ss_ex + excluded.ss_ex,
+            s_d = t.s_d + excluded.s_d, ss_d = t.ss_d + excluded.ss_d
+    $q$, src);
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION display_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format($q$
+        INSERT INTO display_rollups AS t (site, survey, width, bucket, shown, dismissed)
+        SELECT x.site, x.survey, g.w, x.created_at - x.created_at %% g.w, SUM(x.sign),
+               SUM(CASE WHEN x.dismissed_at IS NULL THEN 0 ELSE x.sign END)
+        FROM (%s) AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+        GROUP BY 1, 2, 3, 4
+        ON CONFLICT (site, survey, width, bucket) DO UPDATE SET
+            shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed
+    $q$, rollup_rows(TG_OP, 'site, id', 'dismissed_at, survey, created_at'));
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER response_rollups_insert AFTER INSERT ON responses
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+CREATE TRIGGER response_rollups_update AFTER UPDATE ON responses
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+CREATE TRIGGER response_rollups_delete AFTER DELETE ON responses
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+
+CREATE TRIGGER score_rollups_insert AFTER INSERT ON scores
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+CREATE TRIGGER score_rollups_update AFTER UPDATE ON scores
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+CREATE TRIGGER score_rollups_delete AFTER DELETE ON scores
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+
+CREATE TRIGGER display_rollups_insert AFTER INSERT ON displays
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+CREATE TRIGGER display_rollups_update AFTER UPDATE ON displays
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+CREATE TRIGGER display_rollups_delete AFTER DELETE ON displays
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+
+-- What was stored before this migration.
+INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n)
+SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, d.dim, d.value, COALESCE(r.nps, -1), COUNT(*)
+FROM responses AS r
+CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
+        ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
+        ('device', COALESCE(r.device, ''))) AS d (dim, value)
+WHERE d.dim = '' OR r.nps IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
+INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n)
+SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, COUNT(*)
+FROM scores AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7;
+INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, COUNT(*),
+    SUM(s.expectation), SUM(s.expectation * s.expectation), SUM(s.experience), SUM(s.experience * s.experience),
+    SUM(s.experience - s.expectation), SUM((s.experience - s.expectation) * (s.experience - s.expectation))
+FROM scores AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed)
+SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, COUNT(*), COUNT(x.dismissed_at)
+FROM displays AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+GROUP BY 1, 2, 3, 4;
