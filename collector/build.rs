@@ -180,8 +180,17 @@ fn build_app(root: &Path, out: &Path) -> Result<Built> {
     if !output.snippets().values().all(Vec::is_empty) || !output.local_modules().is_empty() {
         return Err("the widget pulled in JS snippets; serve them too before allowing that".into());
     }
-    let glue = output.js().to_owned();
-    let wasm = output.wasm_mut().emit_wasm();
+    let mut glue = output.js().to_owned();
+    let module = output.wasm_mut();
+    let imports = module
+        .imports
+        .iter_mut()
+        .map(|i| (&mut i.module, &mut i.name))
+        .collect();
+    if let Err(e) = shorten_imports(imports, &mut glue) {
+        println!("cargo:warning=widget import names kept long: {e}");
+    }
+    let wasm = module.emit_wasm();
 
     let dir = out.join("widget-build");
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -292,6 +301,64 @@ fn optimize(input: &Path, output: &Path, root: &Path) -> Result<Option<(Vec<u8>,
 
 /// Comments and whitespace out; names stay (no mangling), which keeps this safe on
 /// wasm-bindgen's glue and on the hand-written loader alike.
+/// Renames the WASM module's imports to one- or two-letter names, in its import section and in
+/// the glue's import object alike. wasm-bindgen names each import after the Rust item plus a
+/// hash (`__wbg_addEventListener_847fd86b8c33ec43`), and the names appear in both files: over
+/// a hundred of them are about 8 KB that gzip can barely shrink, and no minifier can rename an
+/// object key that the other file refers to. Every rename must find its key exactly once in
+/// the glue; if anything does not match, nothing is renamed (`imports` and `js` untouched).
+fn shorten_imports(imports: Vec<(&mut String, &mut String)>, js: &mut String) -> Result<()> {
+    const MODULE: &str = "./app_bg.js";
+    let short = |mut i: usize| {
+        const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        let mut name = String::new();
+        loop {
+            name.push(char::from(LETTERS[i % LETTERS.len()]));
+            i /= LETTERS.len();
+            if i == 0 {
+                return name;
+            }
+            i -= 1;
+        }
+    };
+    // Where `key: ` starts a line (after indentation) in `text`; it must do so exactly once.
+    let key_at = |text: &str, key: &str| -> Result<usize> {
+        let needle = format!("{key}: ");
+        let mut found = text.match_indices(&needle).filter(|(at, _)| {
+            text[..*at]
+                .chars()
+                .rev()
+                .take_while(|c| *c != '\n')
+                .all(char::is_whitespace)
+        });
+        match (found.next(), found.next()) {
+            (Some((at, _)), None) => Ok(at),
+            (None, _) => Err(format!("`{key}` is not a key in the glue")),
+            _ => Err(format!("`{key}` is a key in the glue more than once")),
+        }
+    };
+    let mut out = js.clone();
+    let mut renames = Vec::new();
+    for (i, (module, name)) in imports.into_iter().enumerate() {
+        if module != MODULE {
+            return Err(format!("an import from \"{module}\", not {MODULE}"));
+        }
+        let at = key_at(&out, name)?;
+        let new = short(i);
+        out.replace_range(at..at + name.len(), &new);
+        renames.push((module, name, new));
+    }
+    let quoted = format!("\"{MODULE}\"");
+    let at = key_at(&out, &quoted)?;
+    out.replace_range(at..at + quoted.len(), "m");
+    for (module, name, new) in renames {
+        *module = "m".to_owned();
+        *name = new;
+    }
+    *js = out;
+    Ok(())
+}
+
 fn minify_js(src: &str, what: &str) -> Result<String> {
     minifier::js::minify(src)
         .map(|m| m.to_string())

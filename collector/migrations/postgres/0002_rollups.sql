@@ -18,7 +18,7 @@ CREATE TABLE response_rollups (
     value   TEXT      NOT NULL,
     nps     SMALLINT  NOT NULL,
     n       BIGINT    NOT NULL,
-    PRIMARY KEY (site, survey, dim, width, bucket, value, nps)
+    PRIMARY KEY (site, dim, width, bucket, survey, value, nps)
 );
 
 -- CSAT and CES answers per bucket and score.
@@ -31,7 +31,7 @@ CREATE TABLE score_rollups (
     kind      TEXT      NOT NULL,
     score     SMALLINT  NOT NULL,
     n         BIGINT    NOT NULL,
-    PRIMARY KEY (site, survey, width, bucket, question, kind, score)
+    PRIMARY KEY (site, width, bucket, survey, question, kind, score)
 );
 
 -- GAP answers per bucket and aspect: the count and the sums the paired statistics need.
@@ -49,7 +49,7 @@ CREATE TABLE gap_rollups (
     ss_ex     BIGINT  NOT NULL,
     s_d       BIGINT  NOT NULL,
     ss_d      BIGINT  NOT NULL,
-    PRIMARY KEY (site, survey, width, bucket, question, aspect)
+    PRIMARY KEY (site, width, bucket, survey, question, aspect)
 );
 
 -- Displays per bucket of showing, and how many of them were dismissed.
@@ -60,108 +60,193 @@ CREATE TABLE display_rollups (
     bucket     BIGINT  NOT NULL,
     shown      BIGINT  NOT NULL,
     dismissed  BIGINT  NOT NULL,
-    PRIMARY KEY (site, survey, width, bucket)
+    PRIMARY KEY (site, width, bucket, survey)
 );
 
 -- Statement-level triggers with transition tables: one aggregated upsert per statement, so a
--- bulk INSERT ... SELECT costs one pass, and a row's counts move only when a counted column
--- changed (a follow-up answer merged into a response changes none of them). `rollup_rows`
--- names the rows to count: +1 for inserted and new versions, -1 for deleted and old ones.
--- Updates are matched on the primary key, which the collector never changes; `counted` is a
--- plain list of column names.
-CREATE FUNCTION rollup_rows(op TEXT, pk TEXT, counted TEXT) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE op
-        WHEN 'INSERT' THEN 'SELECT n.*, 1::bigint AS sign FROM new_rows AS n'
-        WHEN 'DELETE' THEN 'SELECT o.*, -1::bigint AS sign FROM old_rows AS o'
-        ELSE format(
-            'SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (%1$s) WHERE (%2$s) IS DISTINCT FROM (%3$s)
-             UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (%1$s) WHERE (%2$s) IS DISTINCT FROM (%3$s)',
-            pk, regexp_replace(counted, '(\w+)', 'o.\1', 'g'), regexp_replace(counted, '(\w+)', 'n.\1', 'g'))
-    END
-$$;
+-- bulk INSERT ... SELECT costs one pass over its rows and never updates one rollup row twice
+-- in a transaction per row. New rows and new versions count +1, deleted rows and old versions
+-- -1; an update moves counts only for rows whose counted columns changed (a follow-up answer
+-- merged into a response changes none of them). Updates are matched on the primary key, which
+-- the collector never changes. Static SQL, so plpgsql keeps each plan.
 
-CREATE FUNCTION response_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION response_rollups_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format($q$
-        INSERT INTO response_rollups AS t (site, survey, width, bucket, dim, value, nps, n)
-        SELECT r.site, r.survey, g.w, r.created_at - r.created_at %% g.w, d.dim, d.value, COALESCE(r.nps, -1), SUM(r.sign)
-        FROM (%s) AS r
-        CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
-        CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
-                ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
-                ('device', COALESCE(r.device, ''))) AS d (dim, value)
-        WHERE d.dim = '' OR r.nps IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (site, survey, dim, width, bucket, value, nps) DO UPDATE SET n = t.n + excluded.n
-    $q$, rollup_rows(TG_OP, 'site, id', 'nps, survey, created_at, page_path, location, channel, locale, device'));
+    INSERT INTO response_rollups AS t (site, survey, width, bucket, dim, value, nps, n)
+    SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, d.dim, d.value, COALESCE(r.nps, -1), SUM(r.sign)
+    FROM (SELECT n.*, 1::bigint AS sign FROM new_rows AS n) AS r
+    CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
+            ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
+            ('device', COALESCE(r.device, ''))) AS d (dim, value)
+    WHERE d.dim = '' OR r.nps IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION score_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-    src TEXT := rollup_rows(TG_OP, 'site, response_id, question, aspect',
-                            'score, expectation, experience, kind, created_at, survey');
+CREATE FUNCTION response_rollups_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format($q$
-        INSERT INTO score_rollups AS t (site, survey, width, bucket, question, kind, score, n)
-        SELECT s.site, s.survey, g.w, s.created_at - s.created_at %% g.w, s.question, s.kind, s.score, SUM(s.sign)
-        FROM (%s) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
-        WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT (site, survey, width, bucket, question, kind, score) DO UPDATE SET n = t.n + excluded.n
-    $q$, src);
-    EXECUTE format($q$
-        INSERT INTO gap_rollups AS t (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
-        SELECT s.site, s.survey, g.w, s.created_at - s.created_at %% g.w, s.question, s.aspect, SUM(s.sign),
-            SUM(s.sign * s.expectation), SUM(s.sign * s.expectation * s.expectation),
-            SUM(s.sign * s.experience), SUM(s.sign * s.experience * s.experience),
-            SUM(s.sign * (s.experience - s.expectation)),
-            SUM(s.sign * (s.experience - s.expectation) * (s.experience - s.expectation))
-        FROM (%s) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
-        WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
-        GROUP BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT (site, survey, width, bucket, question, aspect) DO UPDATE SET
-            n = t.n + excluded.n, s_exp = t.s_exp + excluded.s_exp, ss_exp = t.ss_exp + excluded.ss_exp,
-            s_ex = t.s_ex + excluded.s_ex, ss_ex = t.ss_ex + excluded.ss_ex,
-            s_d = t.s_d + excluded.s_d, ss_d = t.ss_d + excluded.ss_d
-    $q$, src);
+    INSERT INTO response_rollups AS t (site, survey, width, bucket, dim, value, nps, n)
+    SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, d.dim, d.value, COALESCE(r.nps, -1), SUM(r.sign)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (site, id) WHERE (o.nps, o.survey, o.created_at, o.page_path, o.location, o.channel, o.locale, o.device) IS DISTINCT FROM (n.nps, n.survey, n.created_at, n.page_path, n.location, n.channel, n.locale, n.device)
+              UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (site, id) WHERE (o.nps, o.survey, o.created_at, o.page_path, o.location, o.channel, o.locale, o.device) IS DISTINCT FROM (n.nps, n.survey, n.created_at, n.page_path, n.location, n.channel, n.locale, n.device)) AS r
+    CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
+            ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
+            ('device', COALESCE(r.device, ''))) AS d (dim, value)
+    WHERE d.dim = '' OR r.nps IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END $$;
 
-CREATE FUNCTION display_rollups_trigger() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION response_rollups_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format($q$
-        INSERT INTO display_rollups AS t (site, survey, width, bucket, shown, dismissed)
-        SELECT x.site, x.survey, g.w, x.created_at - x.created_at %% g.w, SUM(x.sign),
-               SUM(CASE WHEN x.dismissed_at IS NULL THEN 0 ELSE x.sign END)
-        FROM (%s) AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
-        GROUP BY 1, 2, 3, 4
-        ON CONFLICT (site, survey, width, bucket) DO UPDATE SET
-            shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed
-    $q$, rollup_rows(TG_OP, 'site, id', 'dismissed_at, survey, created_at'));
+    INSERT INTO response_rollups AS t (site, survey, width, bucket, dim, value, nps, n)
+    SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, d.dim, d.value, COALESCE(r.nps, -1), SUM(r.sign)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o) AS r
+    CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    CROSS JOIN LATERAL (VALUES ('', ''), ('page', r.page_path), ('location', COALESCE(r.location, '')),
+            ('channel', COALESCE(r.channel, '')), ('locale', COALESCE(r.locale, '')),
+            ('device', COALESCE(r.device, ''))) AS d (dim, value)
+    WHERE d.dim = '' OR r.nps IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = t.n + excluded.n;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER response_rollups_insert AFTER INSERT ON responses
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_on_insert();
 CREATE TRIGGER response_rollups_update AFTER UPDATE ON responses
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_on_update();
 CREATE TRIGGER response_rollups_delete AFTER DELETE ON responses
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION response_rollups_on_delete();
+
+CREATE FUNCTION score_rollups_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO score_rollups AS t (site, survey, width, bucket, question, kind, score, n)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, SUM(s.sign)
+    FROM (SELECT n.*, 1::bigint AS sign FROM new_rows AS n) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = t.n + excluded.n;
+    INSERT INTO gap_rollups AS t (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, SUM(s.sign),
+        SUM(s.sign * s.expectation), SUM(s.sign * s.expectation * s.expectation),
+        SUM(s.sign * s.experience), SUM(s.sign * s.experience * s.experience),
+        SUM(s.sign * (s.experience - s.expectation)),
+        SUM(s.sign * (s.experience - s.expectation) * (s.experience - s.expectation))
+    FROM (SELECT n.*, 1::bigint AS sign FROM new_rows AS n) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+        n = t.n + excluded.n, s_exp = t.s_exp + excluded.s_exp, ss_exp = t.ss_exp + excluded.ss_exp,
+        s_ex = t.s_ex + excluded.s_ex, ss_ex = t.ss_ex + excluded.ss_ex,
+        s_d = t.s_d + excluded.s_d, ss_d = t.ss_d + excluded.ss_d;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION score_rollups_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO score_rollups AS t (site, survey, width, bucket, question, kind, score, n)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, SUM(s.sign)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (site, response_id, question, aspect) WHERE (o.score, o.expectation, o.experience, o.kind, o.created_at, o.survey) IS DISTINCT FROM (n.score, n.expectation, n.experience, n.kind, n.created_at, n.survey)
+              UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (site, response_id, question, aspect) WHERE (o.score, o.expectation, o.experience, o.kind, o.created_at, o.survey) IS DISTINCT FROM (n.score, n.expectation, n.experience, n.kind, n.created_at, n.survey)) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = t.n + excluded.n;
+    INSERT INTO gap_rollups AS t (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, SUM(s.sign),
+        SUM(s.sign * s.expectation), SUM(s.sign * s.expectation * s.expectation),
+        SUM(s.sign * s.experience), SUM(s.sign * s.experience * s.experience),
+        SUM(s.sign * (s.experience - s.expectation)),
+        SUM(s.sign * (s.experience - s.expectation) * (s.experience - s.expectation))
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (site, response_id, question, aspect) WHERE (o.score, o.expectation, o.experience, o.kind, o.created_at, o.survey) IS DISTINCT FROM (n.score, n.expectation, n.experience, n.kind, n.created_at, n.survey)
+              UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (site, response_id, question, aspect) WHERE (o.score, o.expectation, o.experience, o.kind, o.created_at, o.survey) IS DISTINCT FROM (n.score, n.expectation, n.experience, n.kind, n.created_at, n.survey)) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+        n = t.n + excluded.n, s_exp = t.s_exp + excluded.s_exp, ss_exp = t.ss_exp + excluded.ss_exp,
+        s_ex = t.s_ex + excluded.s_ex, ss_ex = t.ss_ex + excluded.ss_ex,
+        s_d = t.s_d + excluded.s_d, ss_d = t.ss_d + excluded.ss_d;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION score_rollups_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO score_rollups AS t (site, survey, width, bucket, question, kind, score, n)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, SUM(s.sign)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+    ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = t.n + excluded.n;
+    INSERT INTO gap_rollups AS t (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+    SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, SUM(s.sign),
+        SUM(s.sign * s.expectation), SUM(s.sign * s.expectation * s.expectation),
+        SUM(s.sign * s.experience), SUM(s.sign * s.experience * s.experience),
+        SUM(s.sign * (s.experience - s.expectation)),
+        SUM(s.sign * (s.experience - s.expectation) * (s.experience - s.expectation))
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o) AS s CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    WHERE s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6
+    ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+        n = t.n + excluded.n, s_exp = t.s_exp + excluded.s_exp, ss_exp = t.ss_exp + excluded.ss_exp,
+        s_ex = t.s_ex + excluded.s_ex, ss_ex = t.ss_ex + excluded.ss_ex,
+        s_d = t.s_d + excluded.s_d, ss_d = t.ss_d + excluded.ss_d;
+    RETURN NULL;
+END $$;
 
 CREATE TRIGGER score_rollups_insert AFTER INSERT ON scores
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_on_insert();
 CREATE TRIGGER score_rollups_update AFTER UPDATE ON scores
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_on_update();
 CREATE TRIGGER score_rollups_delete AFTER DELETE ON scores
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION score_rollups_on_delete();
+
+CREATE FUNCTION display_rollups_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO display_rollups AS t (site, survey, width, bucket, shown, dismissed)
+    SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, SUM(x.sign),
+           SUM(CASE WHEN x.dismissed_at IS NULL THEN 0 ELSE x.sign END)
+    FROM (SELECT n.*, 1::bigint AS sign FROM new_rows AS n) AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+        shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION display_rollups_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO display_rollups AS t (site, survey, width, bucket, shown, dismissed)
+    SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, SUM(x.sign),
+           SUM(CASE WHEN x.dismissed_at IS NULL THEN 0 ELSE x.sign END)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o JOIN new_rows AS n USING (site, id) WHERE (o.dismissed_at, o.survey, o.created_at) IS DISTINCT FROM (n.dismissed_at, n.survey, n.created_at)
+              UNION ALL SELECT n.*, 1::bigint FROM old_rows AS o JOIN new_rows AS n USING (site, id) WHERE (o.dismissed_at, o.survey, o.created_at) IS DISTINCT FROM (n.dismissed_at, n.survey, n.created_at)) AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+        shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION display_rollups_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO display_rollups AS t (site, survey, width, bucket, shown, dismissed)
+    SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, SUM(x.sign),
+           SUM(CASE WHEN x.dismissed_at IS NULL THEN 0 ELSE x.sign END)
+    FROM (SELECT o.*, -1::bigint AS sign FROM old_rows AS o) AS x CROSS JOIN (VALUES (86400000::bigint), (3600000::bigint)) AS g (w)
+    GROUP BY 1, 2, 3, 4
+    ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+        shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed;
+    RETURN NULL;
+END $$;
 
 CREATE TRIGGER display_rollups_insert AFTER INSERT ON displays
-REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_on_insert();
 CREATE TRIGGER display_rollups_update AFTER UPDATE ON displays
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_on_update();
 CREATE TRIGGER display_rollups_delete AFTER DELETE ON displays
-REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_trigger();
+REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION display_rollups_on_delete();
 
 -- What was stored before this migration.
 INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n)

@@ -7,6 +7,7 @@
 
 mod postgres;
 mod report_sql;
+mod rollup_delta;
 mod sqlite;
 
 pub use postgres::PostgresStore;

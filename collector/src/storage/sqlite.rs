@@ -2,6 +2,7 @@
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
 use super::report_sql::{Dialect, bind_scope};
+use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
 use super::*;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -37,15 +38,34 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
+        // The writer's page cache holds the hot parts of the indexes: with SQLite's default
+        // (2 MB) a database of a million answers halves the ingest rate on cache misses.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(base.clone().create_if_missing(true))
+            .connect_with(
+                base.clone()
+                    .create_if_missing(true)
+                    .pragma("cache_size", "-65536"),
+            )
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         sqlx::migrate!("./migrations/sqlite")
             .run(&writer)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        // Databases from before the rollups (migration 0002) get them built once.
+        let built: Option<String> =
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'rollups'")
+                .fetch_optional(&writer)
+                .await?;
+        if built.is_none() {
+            let mut tx = writer.begin().await?;
+            rebuild_rollups(&mut tx).await?;
+            sqlx::query("INSERT INTO settings (key, value) VALUES ('rollups', '1')")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(base.read_only(true))
@@ -58,13 +78,206 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+
+    /// Recounts the rollups from the stored rows. The store keeps them current as it writes;
+    /// this is for rows written into the database by other means (the benchmark's bulk load).
+    pub async fn rebuild_rollups(&self) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        rebuild_rollups(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it
+/// commits: one multi-row statement per rollup table, since every statement is a round trip
+/// to sqlx's SQLite thread.
+async fn apply_deltas(tx: &mut sqlx::SqliteConnection, d: &Deltas) -> Result<(), sqlx::Error> {
+    // SQLite allows 32766 parameters per statement; 13 per row at most.
+    const ROWS: usize = 2000;
+    let responses: Vec<_> = d.responses.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in responses.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, (((site, survey, width, bucket), dim, value, nps), n)| {
+                b.push_bind(site)
+                    .push_bind(survey)
+                    .push_bind(width)
+                    .push_bind(bucket)
+                    .push_bind(*dim)
+                    .push_bind(value)
+                    .push_bind(nps)
+                    .push_bind(n);
+            },
+        );
+        q.push(
+            " ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n",
+        );
+        q.build().execute(&mut *tx).await?;
+    }
+    let scores: Vec<_> = d.scores.iter().filter(|(_, n)| **n != 0).collect();
+    for chunk in scores.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, (((site, survey, width, bucket), question, kind, score), n)| {
+                b.push_bind(site)
+                    .push_bind(survey)
+                    .push_bind(width)
+                    .push_bind(bucket)
+                    .push_bind(question)
+                    .push_bind(*kind)
+                    .push_bind(score)
+                    .push_bind(n);
+            },
+        );
+        q.push(
+            " ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n",
+        );
+        q.build().execute(&mut *tx).await?;
+    }
+    let gaps: Vec<_> = d.gaps.iter().filter(|(_, v)| **v != [0; 7]).collect();
+    for chunk in gaps.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d) ",
+        );
+        q.push_values(
+            chunk,
+            |mut b, (((site, survey, width, bucket), question, aspect), v)| {
+                b.push_bind(site)
+                    .push_bind(survey)
+                    .push_bind(width)
+                    .push_bind(bucket)
+                    .push_bind(question)
+                    .push_bind(aspect);
+                for x in *v {
+                    b.push_bind(*x);
+                }
+            },
+        );
+        q.push(
+            " ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+                n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
+                s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
+                s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d",
+        );
+        q.build().execute(&mut *tx).await?;
+    }
+    let displays: Vec<_> = d.displays.iter().filter(|(_, v)| **v != [0; 2]).collect();
+    for chunk in displays.chunks(ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed) ",
+        );
+        q.push_values(chunk, |mut b, ((site, survey, width, bucket), v)| {
+            b.push_bind(site)
+                .push_bind(survey)
+                .push_bind(width)
+                .push_bind(bucket)
+                .push_bind(v[0])
+                .push_bind(v[1]);
+        });
+        q.push(
+            " ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+                shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed",
+        );
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Statements that add (`sign` 1) or remove (-1) the counts of the rows that the conditions
+/// select: `responses` and `displays` rows by `rows`, `scores` rows by `scores`. Used to build
+/// the rollups from scratch and to take an erased visitor out of them.
+fn rollups_from_rows(rows: &str, scores: &str, sign: i64) -> [String; 4] {
+    let dims = ["page", "location", "channel", "locale", "device"]
+        .map(|dim| {
+            let value = if dim == "page" {
+                "page_path".to_owned()
+            } else {
+                format!("COALESCE({dim}, '')")
+            };
+            format!(
+                "UNION ALL SELECT site, survey, created_at, '{dim}', {value}, nps FROM responses
+                    WHERE {rows} AND nps IS NOT NULL"
+            )
+        })
+        .join("\n");
+    let widths = "(SELECT 86400000 AS w UNION ALL SELECT 3600000) AS g";
+    [
+        format!(
+            "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n)
+             SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, r.dim, r.value, r.nps, {sign} * COUNT(*)
+             FROM (SELECT site, survey, created_at, '' AS dim, '' AS value, COALESCE(nps, -1) AS nps
+                   FROM responses WHERE {rows}
+                   {dims}) AS r, {widths}
+             WHERE true GROUP BY 1, 2, 3, 4, 5, 6, 7
+             ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n"
+        ),
+        format!(
+            "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n)
+             SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, {sign} * COUNT(*)
+             FROM scores AS s, {widths}
+             WHERE {scores} AND s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
+             GROUP BY 1, 2, 3, 4, 5, 6, 7
+             ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n"
+        ),
+        format!(
+            "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
+             SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, {sign} * COUNT(*),
+                {sign} * SUM(s.expectation), {sign} * SUM(s.expectation * s.expectation),
+                {sign} * SUM(s.experience), {sign} * SUM(s.experience * s.experience),
+                {sign} * SUM(s.experience - s.expectation),
+                {sign} * SUM((s.experience - s.expectation) * (s.experience - s.expectation))
+             FROM scores AS s, {widths}
+             WHERE {scores} AND s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
+             GROUP BY 1, 2, 3, 4, 5, 6
+             ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+                n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
+                s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
+                s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d"
+        ),
+        format!(
+            "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed)
+             SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, {sign} * COUNT(*), {sign} * COUNT(x.dismissed_at)
+             FROM displays AS x, {widths}
+             WHERE {rows} GROUP BY 1, 2, 3, 4
+             ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+                shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed"
+        ),
+    ]
+}
+
+/// Recounts every rollup from the rows.
+async fn rebuild_rollups(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    for table in [
+        "response_rollups",
+        "score_rollups",
+        "gap_rollups",
+        "display_rollups",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    for sql in rollups_from_rows("true", "true", 1) {
+        sqlx::query(&sql).execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 async fn write_display(
     tx: &mut Transaction<'_, Sqlite>,
     d: &DisplayWrite,
+    deltas: &mut Deltas,
 ) -> Result<Outcome, StoreError> {
-    let existing = sqlx::query("SELECT survey, visitor FROM displays WHERE site = $1 AND id = $2")
+    let existing = sqlx::query(
+        "SELECT survey, visitor, created_at, dismissed_at FROM displays WHERE site = $1 AND id = $2",
+    )
         .bind(&d.site)
         .bind(&d.id)
         .fetch_optional(&mut **tx)
@@ -77,13 +290,15 @@ async fn write_display(
                 d.id
             )));
         }
-        if d.dismissed {
-            sqlx::query("UPDATE displays SET dismissed_at = COALESCE(dismissed_at, $3) WHERE site = $1 AND id = $2")
+        let (created_at, dismissed_at): (i64, Option<i64>) = (row.get(2), row.get(3));
+        if d.dismissed && dismissed_at.is_none() {
+            sqlx::query("UPDATE displays SET dismissed_at = $3 WHERE site = $1 AND id = $2")
                 .bind(&d.site)
                 .bind(&d.id)
                 .bind(d.at)
                 .execute(&mut **tx)
                 .await?;
+            deltas.display(&d.site, &d.survey, created_at, 0, 1);
         }
         return Ok(Outcome::Updated);
     }
@@ -106,16 +321,19 @@ async fn write_display(
     .bind(&c.device)
     .execute(&mut **tx)
     .await?;
+    deltas.display(&d.site, &d.survey, d.at, 1, i64::from(d.dismissed));
     Ok(Outcome::Created)
 }
 
 async fn write_response(
     tx: &mut Transaction<'_, Sqlite>,
     r: &ResponseWrite,
+    deltas: &mut Deltas,
 ) -> Result<Outcome, StoreError> {
     let answers = serde_json::Value::Object(r.answers.clone()).to_string();
     let existing = sqlx::query(
-        "SELECT survey, visitor, created_at FROM responses WHERE site = $1 AND id = $2",
+        "SELECT survey, visitor, created_at, nps, page_path, location, channel, locale, device
+         FROM responses WHERE site = $1 AND id = $2",
     )
     .bind(&r.site)
     .bind(&r.id)
@@ -147,6 +365,22 @@ async fn write_response(
             .bind(&answers)
             .execute(&mut **tx)
             .await?;
+            let old = CountedResponse {
+                site: r.site.clone(),
+                survey,
+                created_at,
+                nps: row.get(3),
+                page_path: row.get(4),
+                location: row.get(5),
+                channel: row.get(6),
+                locale: row.get(7),
+                device: row.get(8),
+            };
+            let nps = r.nps.map(i64::from).or(old.nps);
+            if nps != old.nps {
+                deltas.response(&old, -1);
+                deltas.response(&CountedResponse { nps, ..old }, 1);
+            }
             (Outcome::Updated, created_at)
         }
         None => {
@@ -175,10 +409,69 @@ async fn write_response(
             .bind(r.attributes.to_string())
             .execute(&mut **tx)
             .await?;
+            deltas.response(
+                &CountedResponse::new(&r.site, &r.survey, r.at, r.nps.map(i64::from), c),
+                1,
+            );
             (Outcome::Created, r.at)
         }
     };
+    // The scores this write replaces (only a merge can have any).
+    let mut old_scores = Vec::new();
+    if outcome == Outcome::Updated && !r.scores.is_empty() {
+        let rows = sqlx::query(
+            "SELECT question, aspect, kind, score, expectation, experience FROM scores
+             WHERE site = $1 AND response_id = $2",
+        )
+        .bind(&r.site)
+        .bind(&r.id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for row in rows {
+            let kind = match row.get::<String, _>(2).as_str() {
+                "csat" => ScoreKind::Csat,
+                "ces" => ScoreKind::Ces,
+                _ => ScoreKind::Gap,
+            };
+            let counted = CountedScore {
+                kind,
+                score: row.get(3),
+                expectation: row.get(4),
+                experience: row.get(5),
+            };
+            old_scores.push((row.get::<String, _>(0), row.get::<String, _>(1), counted));
+        }
+    }
     for s in &r.scores {
+        if let Some((_, _, old)) = old_scores
+            .iter()
+            .find(|(q, a, _)| *q == s.question && *a == s.aspect)
+        {
+            deltas.score(
+                &r.site,
+                &r.survey,
+                created_at,
+                &s.question,
+                &s.aspect,
+                old,
+                -1,
+            );
+        }
+        let new = CountedScore {
+            kind: s.kind,
+            score: s.score,
+            expectation: s.expectation,
+            experience: s.experience,
+        };
+        deltas.score(
+            &r.site,
+            &r.survey,
+            created_at,
+            &s.question,
+            &s.aspect,
+            &new,
+            1,
+        );
         sqlx::query(
             "INSERT INTO scores (site, response_id, question, aspect, survey, kind, created_at, score, expectation, experience)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -237,12 +530,14 @@ impl Store for SqliteStore {
     async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let mut out = Vec::with_capacity(writes.len());
+        let mut deltas = Deltas::default();
         for w in writes {
             out.push(match w {
-                Write::Display(d) => write_display(&mut tx, d).await?,
-                Write::Response(r) => write_response(&mut tx, r).await?,
+                Write::Display(d) => write_display(&mut tx, d, &mut deltas).await?,
+                Write::Response(r) => write_response(&mut tx, r, &mut deltas).await?,
             });
         }
+        apply_deltas(&mut tx, &deltas).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -358,6 +653,17 @@ impl Store for SqliteStore {
 
     async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError> {
         let mut tx = self.writer.begin().await?;
+        for sql in rollups_from_rows(
+            "site = $1 AND visitor = $2",
+            "site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
+            -1,
+        ) {
+            sqlx::query(&sql)
+                .bind(site)
+                .bind(visitor)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
         )
