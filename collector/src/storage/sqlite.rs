@@ -37,16 +37,14 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        // The writer's page cache holds the hot parts of the indexes: with SQLite's default
-        // (2 MB) a database of a million answers halves the ingest rate on cache misses.
+            .foreign_keys(true)
+            // A page cache of 16 MiB per connection (SQLite's default is 2 MB) holds the hot
+            // parts of the indexes: with the default, a database of a million answers halves
+            // the ingest rate on cache misses (measured with the ingest benchmark).
+            .pragma("cache_size", "-16384");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(
-                base.clone()
-                    .create_if_missing(true)
-                    .pragma("cache_size", "-65536"),
-            )
+            .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
         sqlx::migrate!("./migrations/sqlite")
