@@ -24,7 +24,6 @@ pub fn tenpoint_bin() -> PathBuf {
             .bin("tenpoint")
             .manifest_path(workspace_root().join("Cargo.toml"))
             .current_release()
-            .current_target()
             .run()
             .unwrap_or_else(|e| panic!("building the tenpoint binary failed: {e}"));
         run.path().to_path_buf()
