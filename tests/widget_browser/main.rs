@@ -5,7 +5,7 @@
 //!
 //! - `triggers`: each signal kind shows the survey when it should, and only then.
 //! - `answering`: what each question type stores, and the follow-ups per NPS category.
-//! - `recontact`: dismissals and answers are remembered; one visitor across pages.
+//! - `recontact`: dismissals and answers are remembered; one visitor across pages; blocked storage.
 //! - `delivery`: offline answers, reloads and a stopped collector: delivered exactly once.
 //! - `isolation`: host page CSS and the widget leave each other alone; a strict CSP.
 //! - `accessibility`: keyboard only, focus, axe-core on every screen in both themes.

@@ -116,3 +116,39 @@ async fn one_visitor_id_across_pages() {
     assert_eq!(b.stored(SITE).await["visitor"], visitor);
     b.close().await;
 }
+
+/// Storage that throws on every access (privacy settings, sandboxed frames): the survey still
+/// shows and delivers, the visitor's history lives in memory for the page, and nothing is
+/// thrown into the host page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocked_storage_still_works_for_the_page() {
+    let Some(b) = desktop().await else { return };
+    let w = World::new().await;
+    let block = "<script>window.addEventListener('unhandledrejection', function (e) { window.__log.push('rejection: ' + e.reason) });\
+                 Object.defineProperty(window, 'localStorage', { configurable: true, \
+                 get: function () { throw new DOMException('blocked', 'SecurityError'); } });</script>";
+    w.page_with("/checkout/done.html", "", block, PURCHASE);
+    b.goto(&w.url("/checkout/done.html")).await;
+    let blocked = b
+        .js(
+            "try { localStorage.length; return false } catch (e) { return true }",
+            vec![],
+        )
+        .await;
+    assert_eq!(blocked, json!(true));
+    pick(&b, 0, 9).await;
+    let rows = w.wait_responses(|r| r.len() == 1).await;
+    assert_eq!(rows[0]["nps"], 9);
+    b.click_in(".tp-x").await;
+    b.wait_closed(OPEN).await;
+    // Answered, in memory: the same page does not ask again.
+    tenpoint(&b, json!(["track", "purchase"])).await;
+    b.assert_no_widget(QUIET).await;
+    assert_eq!(w.collector.responses(SITE).await.len(), 1);
+    let log = b.console().await;
+    assert!(
+        !log.contains("error") && !log.contains("rejection"),
+        "nothing thrown into the page: {log}"
+    );
+    b.close().await;
+}
