@@ -37,8 +37,13 @@ pub enum Command {
     Schema,
     /// Write a site's responses as CSV or JSON lines.
     Export(ExportArgs),
-    /// Print the size of the embedded widget files (raw, gzip, brotli bytes).
-    WidgetSize,
+    /// Print the size of the embedded widget files (raw, gzip, brotli bytes) and, with
+    /// `--sites`, of each site's public config: what a page fetches with and without a survey.
+    WidgetSize {
+        /// Site config files or folders (e.g. examples/sites).
+        #[arg(long, value_name = "PATH")]
+        sites: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -119,9 +124,29 @@ pub fn run(cli: Cli) -> ExitCode {
             print!("{}", tenpoint_shared::config::schema_json_text());
             ExitCode::SUCCESS
         }
-        Command::WidgetSize => {
+        Command::WidgetSize { sites } => {
             print!("{}", crate::widget::size_report());
-            ExitCode::SUCCESS
+            if sites.is_empty() {
+                return ExitCode::SUCCESS;
+            }
+            let files = match crate::sites::expand(&sites) {
+                Ok(f) => f,
+                Err((path, e)) => {
+                    eprintln!("{}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            let loaded = crate::sites::load(&files);
+            for (path, e) in &loaded.errors {
+                eprintln!("{}: {e}", path.display());
+            }
+            let configs: Vec<_> = loaded.sites.values().map(|(_, c)| c).collect();
+            print!("{}", crate::widget::config_size_report(&configs));
+            if loaded.is_ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
         }
         Command::Serve(args) => runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(serve(args))),
         Command::Export(args) => {

@@ -129,6 +129,34 @@ pub fn size_report() -> String {
     out
 }
 
+/// Each site's public config as served (`GET /v1/sites/{site}/config`), and what a page on
+/// which no survey can fire fetches: the loader and that config (the budget is 5 KB gzip).
+pub fn config_size_report(configs: &[&tenpoint_shared::config::SiteConfig]) -> String {
+    let mut out = String::new();
+    let loader = find("widget.js");
+    for c in configs {
+        let public = tenpoint_shared::config::PublicConfig::from(*c);
+        let e = crate::encoding::Encoded::new(serde_json::to_vec(&public).unwrap_or_default());
+        out.push_str(&format!(
+            "{:<32} {:>9} {:>9} {:>9}\n",
+            format!("config of {}", c.site),
+            e.raw.len(),
+            e.gzip.len(),
+            e.brotli.len()
+        ));
+        if let Some(l) = loader {
+            out.push_str(&format!(
+                "{:<32} {:>9} {:>9} {:>9}\n",
+                "  page without a survey",
+                l.raw.len() + e.raw.len(),
+                l.gzip.len() + e.gzip.len(),
+                l.brotli.len() + e.brotli.len()
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
