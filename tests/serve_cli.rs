@@ -311,3 +311,30 @@ fn an_invalid_config_refuses_to_start_with_every_problem() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 characters"));
 }
+
+/// The demo pages are served by the collector itself; on a port the demo site's `origins` do
+/// not list, the banner says that their surveys will be refused instead of failing silently.
+#[test]
+fn demo_on_another_port_warns_about_the_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let server = Server::start(&db, &workspace_root().join("examples/sites"), &["--demo"]);
+    let banner = server.banner.join("\n");
+    assert!(
+        banner.contains(&format!("demo shop:    {}/", server.base)),
+        "{banner}"
+    );
+    let warning = server
+        .banner
+        .iter()
+        .find(|l| l.trim_start().starts_with("warning:"))
+        .unwrap_or_else(|| panic!("no warning in {banner}"));
+    assert!(
+        warning.contains(&server.base) && warning.contains("demo-shop"),
+        "{warning}"
+    );
+    // Only the site the demo pages use: `minimal` is not served from here.
+    assert!(!warning.contains("minimal"), "{warning}");
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+}

@@ -8,6 +8,7 @@ use crate::server::{Application, ServeConfig, shutdown_signal};
 use crate::sites;
 use crate::storage::{self, Period, ResponseFilter};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -230,7 +231,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_banner(&app, static_dir.is_some());
+    let demo_sites = static_dir.as_deref().map(sites_in_pages);
+    print_banner(&app, demo_sites.as_ref());
     match app.run_until(shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -240,13 +242,48 @@ async fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn print_banner(app: &Application, demo_pages: bool) {
+/// The `data-site` values of the script tags in the demo pages (`*.html`, in subfolders too).
+fn sites_in_pages(dir: &std::path::Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            out.extend(sites_in_pages(&path));
+        } else if path.extension().is_some_and(|x| x == "html") {
+            let html = std::fs::read_to_string(&path).unwrap_or_default();
+            for rest in html.split("data-site=\"").skip(1) {
+                if let Some(site) = rest.split('"').next() {
+                    out.insert(site.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+fn print_banner(app: &Application, demo_sites: Option<&BTreeSet<String>>) {
     let addr = app.local_addr();
     let base = format!("http://{addr}");
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "\nTenpoint is listening on {base}");
-    if demo_pages {
+    if let Some(used) = demo_sites {
         let _ = writeln!(out, "  demo shop:    {base}/");
+        // The demo pages come from the collector itself, so its own origin must be allowed.
+        let refusing: Vec<String> = app
+            .sites_refusing(&base)
+            .into_iter()
+            .filter(|s| used.contains(s))
+            .collect();
+        if !refusing.is_empty() {
+            let _ = writeln!(
+                out,
+                "  warning:      {base} is not in the origins of {}: surveys on the demo pages will be refused; \
+                 use the default --listen 127.0.0.1:8080 or add the origin to the site config",
+                refusing.join(", ")
+            );
+        }
     }
     for site in app.sites() {
         let _ = writeln!(

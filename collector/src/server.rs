@@ -110,6 +110,16 @@ impl Application {
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
+    /// The sites whose `origins` do not include `origin` (pages served from there are refused).
+    pub fn sites_refusing(&self, origin: &str) -> Vec<String> {
+        let sites = self.state.sites.current();
+        sites
+            .ids()
+            .filter(|id| sites.get(id).is_some_and(|s| !s.origins.contains(origin)))
+            .map(str::to_owned)
+            .collect()
+    }
+
     pub fn sites(&self) -> Vec<String> {
         self.state
             .sites
