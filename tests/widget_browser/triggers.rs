@@ -298,14 +298,12 @@ async fn an_event_where_filter_must_match() {
     // The attribute is set through the queue stub, before the loader arrives. With
     // `data-debug` the app says why it keeps each survey hidden: the test waits for the
     // verdicts instead of guessing how long the app takes to load.
-    w.page_with(
-        "/upgrade.html",
-        "data-debug",
-        DEBUG_CAPTURE,
-        "<p>Upgrade</p><script>tenpoint('identify', {tier: 'gold'})</script>",
-    );
-    b.goto(&w.url("/upgrade.html")).await;
-    b.wait_loader().await;
+    open_upgrade_page(
+        &w,
+        &b,
+        "<script>tenpoint('identify', {tier: 'gold'})</script>",
+    )
+    .await;
     tenpoint(&b, json!(["track", "upgrade", {"plan": "basic"}])).await;
     tenpoint(&b, json!(["track", "upgrade"])).await;
     tenpoint(&b, json!(["track", "upgrade", {"plan": "Pro"}])).await;
@@ -319,18 +317,23 @@ async fn an_event_where_filter_must_match() {
     b.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn audience_attributes_from_identify() {
-    let Some(b) = desktop().await else { return };
-    let w = World::new().await;
+/// The upgrade page with `data-debug`, its verdicts captured, loaded and ready for calls.
+async fn open_upgrade_page(w: &World, b: &Browser, script: &str) {
     w.page_with(
         "/upgrade.html",
         "data-debug",
         DEBUG_CAPTURE,
-        "<p>Upgrade</p>",
+        &format!("<p>Upgrade</p>{script}"),
     );
     b.goto(&w.url("/upgrade.html")).await;
     b.wait_loader().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audience_attributes_from_identify() {
+    let Some(b) = desktop().await else { return };
+    let w = World::new().await;
+    open_upgrade_page(&w, &b, "").await;
 
     // No attribute at all.
     tenpoint(&b, json!(["track", "upgrade", {"plan": "pro"}])).await;
@@ -382,14 +385,7 @@ async fn spa_back_button_re_evaluates_the_page_rules() {
 async fn data_debug_says_why_a_survey_stays_hidden() {
     let Some(b) = desktop().await else { return };
     let w = World::new().await;
-    w.page_with(
-        "/upgrade.html",
-        "data-debug",
-        DEBUG_CAPTURE,
-        "<p>Upgrade</p>",
-    );
-    b.goto(&w.url("/upgrade.html")).await;
-    b.wait_loader().await;
+    open_upgrade_page(&w, &b, "").await;
     // Only the app can tell a `where` mismatch: the loader fetches it for this event.
     tenpoint(&b, json!(["track", "upgrade", {"plan": "basic"}])).await;
     wait_debug(&b, "tenpoint: pro:", "plan", 1).await;
