@@ -289,6 +289,17 @@ impl Browser {
             .expect("chromedriver network conditions");
     }
 
+    /// A Chrome DevTools Protocol command (`Performance.getMetrics`, …) through chromedriver.
+    pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                cmd: cmd.to_owned(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
+    }
+
     /// The widget's stored object for a site (localStorage `tenpoint:<site>`).
     pub async fn stored(&self, site: &str) -> Value {
         self.js(
@@ -429,6 +440,31 @@ impl WebDriverCompatibleCommand for NetworkConditions {
         let body = json!({"network_conditions": {
             "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1
         }});
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// chromedriver's passage to the DevTools protocol.
+#[derive(Debug)]
+struct Cdp {
+    cmd: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.cmd, "params": self.params});
         (http::Method::POST, Some(body.to_string()))
     }
 }

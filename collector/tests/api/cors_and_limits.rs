@@ -55,12 +55,14 @@ async fn preflight_and_cors_headers(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert!(res.headers().get("access-control-allow-origin").is_none());
+    assert!(res.headers().get("timing-allow-origin").is_none());
 
     // Responses (and errors) to an allowed origin carry the header; the widget must read them.
     let res = app
         .post("responses", &response(&new_id(), json!({"nps": 3})))
         .await;
     assert_eq!(res.headers()["access-control-allow-origin"], ORIGIN);
+    assert_eq!(res.headers()["timing-allow-origin"], ORIGIN);
     assert!(res.headers()["vary"].to_str().unwrap().contains("Origin"));
     let res = app
         .post("responses", &response(&new_id(), json!({"nps": 30})))

@@ -22,6 +22,10 @@ async fn the_widget_is_served_compressed_cached_and_cross_origin() {
     assert_eq!(h["content-encoding"], "br");
     assert_eq!(h["cache-control"], "public, max-age=300");
     assert_eq!(h["access-control-allow-origin"], "*");
+    assert_eq!(
+        h["timing-allow-origin"], "*",
+        "host pages may measure the widget"
+    );
     assert_eq!(h["vary"], "Accept-Encoding");
     let loader = widget::find("widget.js").unwrap();
     assert_eq!(res.bytes().await.unwrap(), loader.brotli);
@@ -85,6 +89,7 @@ async fn the_widget_is_served_compressed_cached_and_cross_origin() {
         let h = res.headers();
         assert_eq!(h["cache-control"], "public, max-age=31536000, immutable");
         assert_eq!(h["access-control-allow-origin"], "*");
+        assert_eq!(h["timing-allow-origin"], "*");
         let want = if a.path.ends_with(".wasm") {
             "application/wasm"
         } else {
