@@ -441,10 +441,11 @@ async fn write_response(
         }
     }
     for s in &r.scores {
-        if let Some((_, _, old)) = old_scores
+        let old = old_scores
             .iter()
             .find(|(q, a, _)| *q == s.question && *a == s.aspect)
-        {
+            .map(|(_, _, old)| old);
+        if let Some(old) = old {
             deltas.score(
                 &r.site,
                 &r.survey,
@@ -455,8 +456,9 @@ async fn write_response(
                 -1,
             );
         }
+        // The upsert below keeps a stored row's kind (a config change cannot retype answers).
         let new = CountedScore {
-            kind: s.kind,
+            kind: old.map_or(s.kind, |o| o.kind),
             score: s.score,
             expectation: s.expectation,
             experience: s.experience,
