@@ -194,7 +194,7 @@ fn row(name: &str, l: &Load) {
 
 /// Fills the database with a million responses over the last 60 days, straight in SQL (the
 /// HTTP path is what the ingest rows measure; this only sets the stage for the report). The
-/// rollup triggers fire for these rows as for any other.
+/// store did not write these rows, so the caller has it recount its rollups.
 async fn bulk_load_sqlite(url: &str) {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let now = now_ms();

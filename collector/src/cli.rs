@@ -130,23 +130,16 @@ pub fn run(cli: Cli) -> ExitCode {
             if sites.is_empty() {
                 return ExitCode::SUCCESS;
             }
-            let files = match crate::sites::expand(&sites) {
-                Ok(f) => f,
-                Err((path, e)) => {
-                    eprintln!("{}: {e}", path.display());
-                    return ExitCode::FAILURE;
+            // Loaded as `serve` loads them, so the config sizes are those it serves.
+            match crate::registry::Registry::load(sites) {
+                Ok(registry) => {
+                    print!("{}", crate::widget::config_size_report(&registry.current()));
+                    ExitCode::SUCCESS
                 }
-            };
-            let loaded = crate::sites::load(&files);
-            for (path, e) in &loaded.errors {
-                eprintln!("{}: {e}", path.display());
-            }
-            let configs: Vec<_> = loaded.sites.values().map(|(_, c)| c).collect();
-            print!("{}", crate::widget::config_size_report(&configs));
-            if loaded.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Serve(args) => runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(serve(args))),

@@ -10,6 +10,7 @@ use crate::encoding::Encoding;
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::fmt::Display;
 
 pub struct Asset {
     /// Below the collector's base URL: `widget.js`, `widget/app.<hash>.wasm`.
@@ -104,27 +105,15 @@ pub async fn app_file(Path(file): Path<String>, headers: HeaderMap) -> Response 
 
 /// `tenpoint widget-size`: what a page downloads, per file and encoding.
 pub fn size_report() -> String {
-    let mut out = format!(
-        "{:<32} {:>9} {:>9} {:>9}\n",
-        "file", "raw", "gzip", "brotli"
-    );
+    let mut out = row("file", "raw", "gzip", "brotli");
     let (mut raw, mut gz, mut br) = (0, 0, 0);
     for a in ASSETS {
-        out.push_str(&format!(
-            "{:<32} {:>9} {:>9} {:>9}\n",
-            a.path,
-            a.raw.len(),
-            a.gzip.len(),
-            a.brotli.len()
-        ));
+        out.push_str(&row(a.path, a.raw.len(), a.gzip.len(), a.brotli.len()));
         raw += a.raw.len();
         gz += a.gzip.len();
         br += a.brotli.len();
     }
-    out.push_str(&format!(
-        "{:<32} {:>9} {:>9} {:>9}\n",
-        "total (a page that shows a survey)", raw, gz, br
-    ));
+    out.push_str(&row("total (a page that shows a survey)", raw, gz, br));
     out.push_str(&match WASM_OPT {
         Some(v) => format!("wasm-opt: {v}\n"),
         None => "wasm-opt: not used (not installed); the WASM could be smaller\n".to_owned(),
@@ -134,30 +123,33 @@ pub fn size_report() -> String {
 
 /// Each site's public config as served (`GET /v1/sites/{site}/config`), and what a page on
 /// which no survey can fire fetches: the loader and that config (the budget is 5 KB gzip).
-pub fn config_size_report(configs: &[&tenpoint_shared::config::SiteConfig]) -> String {
+pub fn config_size_report(sites: &crate::registry::Sites) -> String {
     let mut out = String::new();
     let loader = find("widget.js");
-    for c in configs {
-        let public = tenpoint_shared::config::PublicConfig::from(*c);
-        let e = crate::encoding::Encoded::new(serde_json::to_vec(&public).unwrap_or_default());
-        out.push_str(&format!(
-            "{:<32} {:>9} {:>9} {:>9}\n",
-            format!("config of {}", c.site),
-            e.raw.len(),
-            e.gzip.len(),
-            e.brotli.len()
+    for site in sites.ids().filter_map(|id| sites.get(id)) {
+        let e = &site.public_json;
+        let (raw, gzip, brotli) = (e.raw.len(), e.gzip.len(), e.brotli.len());
+        out.push_str(&row(
+            &format!("config of {}", site.config.site),
+            raw,
+            gzip,
+            brotli,
         ));
         if let Some(l) = loader {
-            out.push_str(&format!(
-                "{:<32} {:>9} {:>9} {:>9}\n",
+            out.push_str(&row(
                 "  page without a survey",
-                l.raw.len() + e.raw.len(),
-                l.gzip.len() + e.gzip.len(),
-                l.brotli.len() + e.brotli.len()
+                l.raw.len() + raw,
+                l.gzip.len() + gzip,
+                l.brotli.len() + brotli,
             ));
         }
     }
     out
+}
+
+/// One line of the size tables.
+fn row(label: &str, raw: impl Display, gzip: impl Display, brotli: impl Display) -> String {
+    format!("{label:<32} {raw:>9} {gzip:>9} {brotli:>9}\n")
 }
 
 #[cfg(test)]

@@ -284,7 +284,12 @@ impl Browser {
     /// Cuts the browser off the network (requests fail as with no connection) or restores it.
     pub async fn set_offline(&self, offline: bool) {
         self.client
-            .issue_cmd(NetworkConditions { offline })
+            .issue_cmd(Chromedriver {
+                path: "chromium/network_conditions",
+                body: json!({"network_conditions": {
+                    "offline": offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1
+                }}),
+            })
             .await
             .expect("chromedriver network conditions");
     }
@@ -292,9 +297,9 @@ impl Browser {
     /// A Chrome DevTools Protocol command (`Performance.getMetrics`, …) through chromedriver.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Value {
         self.client
-            .issue_cmd(Cdp {
-                cmd: cmd.to_owned(),
-                params,
+            .issue_cmd(Chromedriver {
+                path: "goog/cdp/execute",
+                body: json!({"cmd": cmd, "params": params}),
             })
             .await
             .unwrap_or_else(|e| panic!("CDP {cmd}: {e}"))
@@ -418,53 +423,27 @@ impl Drop for Browser {
     }
 }
 
-/// chromedriver's extension for network emulation.
+/// One of chromedriver's own extension commands: `POST /session/{id}/{path}` with `body`.
 #[derive(Debug)]
-struct NetworkConditions {
-    offline: bool,
+struct Chromedriver {
+    path: &'static str,
+    body: Value,
 }
 
-impl WebDriverCompatibleCommand for NetworkConditions {
+impl WebDriverCompatibleCommand for Chromedriver {
     fn endpoint(
         &self,
         base_url: &url::Url,
         session_id: Option<&str>,
     ) -> Result<url::Url, url::ParseError> {
         base_url.join(&format!(
-            "session/{}/chromium/network_conditions",
-            session_id.unwrap_or_default()
+            "session/{}/{}",
+            session_id.unwrap_or_default(),
+            self.path
         ))
     }
 
     fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"network_conditions": {
-            "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1
-        }});
-        (http::Method::POST, Some(body.to_string()))
-    }
-}
-
-/// chromedriver's passage to the DevTools protocol.
-#[derive(Debug)]
-struct Cdp {
-    cmd: String,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({"cmd": self.cmd, "params": self.params});
-        (http::Method::POST, Some(body.to_string()))
+        (http::Method::POST, Some(self.body.to_string()))
     }
 }

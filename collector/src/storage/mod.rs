@@ -117,6 +117,13 @@ impl ScoreKind {
             ScoreKind::Gap => "gap",
         }
     }
+
+    /// The inverse of [`ScoreKind::as_str`], for rows read back.
+    pub fn parse(s: &str) -> Option<ScoreKind> {
+        [ScoreKind::Csat, ScoreKind::Ces, ScoreKind::Gap]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone)]

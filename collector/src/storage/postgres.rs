@@ -75,9 +75,9 @@ fn lock_order(writes: &[Write]) -> Vec<usize> {
     order
 }
 
-/// A batch that lost a deadlock anyway (a changed score on a response from another day) (two collectors' batches updating the same rollup rows in
-/// opposite orders) or a serialization conflict is rolled back whole, so running it again
-/// is safe, and it succeeds once the other transaction has committed.
+/// A batch that still loses a deadlock (two collectors changing the scores of the same
+/// responses in opposite orders) or a serialization conflict is rolled back whole, so running
+/// it again is safe, and it succeeds once the other transaction has committed.
 const MAX_ATTEMPTS: u32 = 4;
 
 fn is_retryable(e: &sqlx::Error) -> bool {

@@ -5,14 +5,22 @@
 //! than half of the ingest throughput. (PostgreSQL keeps the same tables with statement-level
 //! triggers, which aggregate per statement on their own.)
 
-use super::{ContextWrite, Millis, ScoreKind};
+use super::report_sql::{DAY_MS, HOUR_MS};
+use super::{ContextWrite, GroupBy, Millis, ScoreKind};
 use std::collections::BTreeMap;
 
-/// Both bucket widths every change is counted in: a UTC day and an hour, in milliseconds.
-pub(super) const WIDTHS: [Millis; 2] = [86_400_000, 3_600_000];
+/// Both bucket widths every change is counted in: a UTC day and an hour.
+pub(super) const WIDTHS: [Millis; 2] = [DAY_MS, HOUR_MS];
 
-/// The dimensions NPS answers are counted by besides the whole survey (`""`).
-const DIMS: [&str; 5] = ["page", "location", "channel", "locale", "device"];
+/// The groupings NPS answers are counted by besides the whole survey (dim `""`); a rollup
+/// row's `dim` is the grouping's name, its `value` the grouping's column (empty for NULL).
+pub(super) const DIMS: [GroupBy; 5] = [
+    GroupBy::Page,
+    GroupBy::Location,
+    GroupBy::Channel,
+    GroupBy::Locale,
+    GroupBy::Device,
+];
 
 /// `(site, survey, width, bucket)`: which rollup bucket.
 pub(super) type Bucket = (String, String, Millis, Millis);
@@ -52,13 +60,14 @@ impl CountedResponse {
         }
     }
 
-    fn dim_value(&self, dim: &str) -> String {
+    fn dim_value(&self, dim: GroupBy) -> String {
         let v = match dim {
-            "page" => Some(&self.page_path),
-            "location" => self.location.as_ref(),
-            "channel" => self.channel.as_ref(),
-            "locale" => self.locale.as_ref(),
-            _ => self.device.as_ref(),
+            GroupBy::Page => Some(&self.page_path),
+            GroupBy::Location => self.location.as_ref(),
+            GroupBy::Channel => self.channel.as_ref(),
+            GroupBy::Locale => self.locale.as_ref(),
+            GroupBy::Device => self.device.as_ref(),
+            GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
         };
         v.cloned().unwrap_or_default()
     }
@@ -104,7 +113,7 @@ impl Deltas {
                 for dim in DIMS {
                     *self
                         .responses
-                        .entry((b.clone(), dim, r.dim_value(dim), nps))
+                        .entry((b.clone(), dim.as_str(), r.dim_value(dim), nps))
                         .or_default() += sign;
                 }
             }

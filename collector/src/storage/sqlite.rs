@@ -2,8 +2,9 @@
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
 use super::report_sql::{Dialect, bind_scope};
-use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
+use super::rollup_delta::{CountedResponse, CountedScore, DIMS, Deltas, WIDTHS};
 use super::*;
+use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -91,98 +92,96 @@ impl SqliteStore {
 /// commits: one multi-row statement per rollup table, since every statement is a round trip
 /// to sqlx's SQLite thread.
 async fn apply_deltas(tx: &mut sqlx::SqliteConnection, d: &Deltas) -> Result<(), sqlx::Error> {
-    // SQLite allows 32766 parameters per statement; 13 per row at most.
-    const ROWS: usize = 2000;
     let responses: Vec<_> = d.responses.iter().filter(|(_, n)| **n != 0).collect();
-    for chunk in responses.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n) ",
-        );
-        q.push_values(
-            chunk,
-            |mut b, (((site, survey, width, bucket), dim, value, nps), n)| {
-                b.push_bind(site)
-                    .push_bind(survey)
-                    .push_bind(width)
-                    .push_bind(bucket)
-                    .push_bind(*dim)
-                    .push_bind(value)
-                    .push_bind(nps)
-                    .push_bind(n);
-            },
-        );
-        q.push(
-            " ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n",
-        );
-        q.build().execute(&mut *tx).await?;
-    }
+    upsert(
+        tx,
+        "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n) ",
+        " ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n",
+        &responses,
+        |b, (((site, survey, width, bucket), dim, value, nps), n)| {
+            b.push_bind(site)
+                .push_bind(survey)
+                .push_bind(width)
+                .push_bind(bucket)
+                .push_bind(*dim)
+                .push_bind(value)
+                .push_bind(nps)
+                .push_bind(n);
+        },
+    )
+    .await?;
     let scores: Vec<_> = d.scores.iter().filter(|(_, n)| **n != 0).collect();
-    for chunk in scores.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n) ",
-        );
-        q.push_values(
-            chunk,
-            |mut b, (((site, survey, width, bucket), question, kind, score), n)| {
-                b.push_bind(site)
-                    .push_bind(survey)
-                    .push_bind(width)
-                    .push_bind(bucket)
-                    .push_bind(question)
-                    .push_bind(*kind)
-                    .push_bind(score)
-                    .push_bind(n);
-            },
-        );
-        q.push(
-            " ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n",
-        );
-        q.build().execute(&mut *tx).await?;
-    }
+    upsert(
+        tx,
+        "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n) ",
+        " ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n",
+        &scores,
+        |b, (((site, survey, width, bucket), question, kind, score), n)| {
+            b.push_bind(site)
+                .push_bind(survey)
+                .push_bind(width)
+                .push_bind(bucket)
+                .push_bind(question)
+                .push_bind(*kind)
+                .push_bind(score)
+                .push_bind(n);
+        },
+    )
+    .await?;
     let gaps: Vec<_> = d.gaps.iter().filter(|(_, v)| **v != [0; 7]).collect();
-    for chunk in gaps.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d) ",
-        );
-        q.push_values(
-            chunk,
-            |mut b, (((site, survey, width, bucket), question, aspect), v)| {
-                b.push_bind(site)
-                    .push_bind(survey)
-                    .push_bind(width)
-                    .push_bind(bucket)
-                    .push_bind(question)
-                    .push_bind(aspect);
-                for x in *v {
-                    b.push_bind(*x);
-                }
-            },
-        );
-        q.push(
-            " ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
-                n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
-                s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
-                s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d",
-        );
-        q.build().execute(&mut *tx).await?;
-    }
+    upsert(
+        tx,
+        "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d) ",
+        " ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
+            n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
+            s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
+            s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d",
+        &gaps,
+        |b, (((site, survey, width, bucket), question, aspect), v)| {
+            b.push_bind(site)
+                .push_bind(survey)
+                .push_bind(width)
+                .push_bind(bucket)
+                .push_bind(question)
+                .push_bind(aspect);
+            for x in v {
+                b.push_bind(*x);
+            }
+        },
+    )
+    .await?;
     let displays: Vec<_> = d.displays.iter().filter(|(_, v)| **v != [0; 2]).collect();
-    for chunk in displays.chunks(ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed) ",
-        );
-        q.push_values(chunk, |mut b, ((site, survey, width, bucket), v)| {
+    upsert(
+        tx,
+        "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed) ",
+        " ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
+            shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed",
+        &displays,
+        |b, ((site, survey, width, bucket), v)| {
             b.push_bind(site)
                 .push_bind(survey)
                 .push_bind(width)
                 .push_bind(bucket)
                 .push_bind(v[0])
                 .push_bind(v[1]);
-        });
-        q.push(
-            " ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
-                shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed",
-        );
+        },
+    )
+    .await
+}
+
+/// `insert` `VALUES (…), (…)` `on_conflict` for `rows`, in as few statements as SQLite's
+/// parameter limit (32766; 13 per row at most) allows.
+async fn upsert<'a, T: Copy + 'a>(
+    tx: &mut sqlx::SqliteConnection,
+    insert: &str,
+    on_conflict: &str,
+    rows: &[T],
+    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, T),
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(2000) {
+        let mut q = QueryBuilder::<'a, Sqlite>::new(insert);
+        q.push_values(chunk.iter().copied(), |mut b, row| bind(&mut b, row));
+        q.push(on_conflict);
         q.build().execute(&mut *tx).await?;
     }
     Ok(())
@@ -192,20 +191,17 @@ async fn apply_deltas(tx: &mut sqlx::SqliteConnection, d: &Deltas) -> Result<(),
 /// select: `responses` and `displays` rows by `rows`, `scores` rows by `scores`. Used to build
 /// the rollups from scratch and to take an erased visitor out of them.
 fn rollups_from_rows(rows: &str, scores: &str, sign: i64) -> [String; 4] {
-    let dims = ["page", "location", "channel", "locale", "device"]
-        .map(|dim| {
-            let value = if dim == "page" {
-                "page_path".to_owned()
-            } else {
-                format!("COALESCE({dim}, '')")
-            };
+    let dims = DIMS
+        .map(|g| {
+            let (dim, column) = (g.as_str(), g.column().unwrap_or("''"));
             format!(
-                "UNION ALL SELECT site, survey, created_at, '{dim}', {value}, nps FROM responses
-                    WHERE {rows} AND nps IS NOT NULL"
+                "UNION ALL SELECT site, survey, created_at, '{dim}', COALESCE({column}, ''), nps
+                    FROM responses WHERE {rows} AND nps IS NOT NULL"
             )
         })
         .join("\n");
-    let widths = "(SELECT 86400000 AS w UNION ALL SELECT 3600000) AS g";
+    let [day, hour] = WIDTHS;
+    let widths = format!("(SELECT {day} AS w UNION ALL SELECT {hour}) AS g");
     [
         format!(
             "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n)
@@ -426,10 +422,8 @@ async fn write_response(
         .fetch_all(&mut **tx)
         .await?;
         for row in rows {
-            let kind = match row.get::<String, _>(2).as_str() {
-                "csat" => ScoreKind::Csat,
-                "ces" => ScoreKind::Ces,
-                _ => ScoreKind::Gap,
+            let Some(kind) = ScoreKind::parse(&row.get::<String, _>(2)) else {
+                continue;
             };
             let counted = CountedScore {
                 kind,

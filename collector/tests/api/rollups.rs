@@ -1,5 +1,5 @@
-//! Reports read whole days and hours from rollup tables kept by triggers, and partial hours from
-//! the rows. These tests hold every report query against a model computed here from the writes
+//! Reports read whole days and hours from rollup tables (kept by the SQLite store as it writes,
+//! by triggers on PostgreSQL), and partial hours from the rows. These tests hold every report query against a model computed here from the writes
 //! alone (inserts, merges that change or add a score, dismissals, an erased visitor), over
 //! periods that start and end at midnights, at whole hours, inside hours, and within one hour.
 
