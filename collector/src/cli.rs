@@ -224,9 +224,10 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let shutdown = shutdown_signal();
     let demo_sites = static_dir.as_deref().map(sites_in_pages);
     print_banner(&app, demo_sites.as_ref());
-    match app.run_until(shutdown_signal()).await {
+    match app.run_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("tenpoint: {e}");

@@ -73,19 +73,20 @@ pub fn start(registry: Registry, metrics: Arc<Metrics>, watch_files: bool) -> Re
 
     #[cfg(unix)]
     {
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            use tokio::signal::unix::{SignalKind, signal};
-            let Ok(mut hup) = signal(SignalKind::hangup()) else {
-                return;
-            };
-            while hup.recv().await.is_some() {
-                tracing::info!("SIGHUP: reloading site configs");
-                if tx.send(()).await.is_err() {
-                    break;
+        // Installed before returning (so before the banner), not inside the task: a SIGHUP
+        // that came before the task first ran would end the process.
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("SIGHUP: reloading site configs");
+                    if tx.send(()).await.is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
     }
     drop(tx);
 
