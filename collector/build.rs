@@ -8,7 +8,9 @@
 //! then only logs that the widget was not built. `TENPOINT_WASM_OPT=/path/to/wasm-opt` picks a
 //! wasm-opt; without it, `node_modules/.bin/wasm-opt` (npm `binaryen`) and then `PATH` are tried.
 //! JS is minified by `node_modules/.bin/terser` (or `TENPOINT_TERSER`) when it is installed,
-//! else by the `minifier` crate.
+//! else by the `minifier` crate. `TENPOINT_WIDGET_NAMES=1` keeps the function names in the
+//! optimized module (`twiggy top` on `OUT_DIR/widget-build/app_opt.wasm` then shows where the
+//! bytes go); never for a release, they are a third of the module.
 
 use sha2::{Digest, Sha256};
 use std::env;
@@ -59,6 +61,7 @@ fn run() -> Result<()> {
         "TENPOINT_SKIP_WIDGET_BUILD",
         "TENPOINT_WASM_OPT",
         "TENPOINT_TERSER",
+        "TENPOINT_WIDGET_NAMES",
     ] {
         println!("cargo:rerun-if-env-changed={v}");
     }
@@ -176,7 +179,7 @@ fn build_app(root: &Path, out: &Path) -> Result<Built> {
         .typescript(false)
         .omit_default_module_path(true)
         // Names are for debuggers; they are a third of the module.
-        .remove_name_section(true)
+        .remove_name_section(!keep_names())
         .remove_producers_section(true)
         .web(true)
         .map_err(|e| format!("wasm-bindgen: {e}"))?;
@@ -276,6 +279,11 @@ fn find_wasm_opt(root: &Path) -> Option<(PathBuf, String)> {
     None
 }
 
+/// Size analysis only (see the module docs).
+fn keep_names() -> bool {
+    env::var("TENPOINT_WIDGET_NAMES").is_ok_and(|v| v == "1")
+}
+
 fn optimize(input: &Path, output: &Path, root: &Path) -> Result<Option<(Vec<u8>, String)>> {
     let Some((bin, version)) = find_wasm_opt(root) else {
         println!(
@@ -293,8 +301,9 @@ fn optimize(input: &Path, output: &Path, root: &Path) -> Result<Option<(Vec<u8>,
             "--enable-multivalue",
             "--enable-sign-ext",
             "--enable-mutable-globals",
-            "-o",
         ])
+        .args(keep_names().then_some("-g"))
+        .arg("-o")
         .arg(output)
         .output()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
