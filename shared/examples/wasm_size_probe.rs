@@ -1,14 +1,15 @@
 //! Measures what `shared` adds to a WASM module: the parts the widget will use (parse the
-//! public config, load and save visitor state, decide, walk the survey flow, check an answer),
+//! public config, load and save visitor state, decide, walk the survey flow, build an answer),
 //! behind one exported function so the optimizer keeps exactly those. Build and measure with
 //! `scripts/wasm-size-shared.sh`; an empty module of the same kind is the baseline.
 #![allow(unsafe_code)] // The raw-memory input buffer: the probe has no wasm-bindgen glue.
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 use tenpoint_shared::answer::Answer;
-use tenpoint_shared::config::{Device, PublicConfig};
+use tenpoint_shared::config::{Device, PublicConfig, QuestionType};
+use tenpoint_shared::json::{self, Json};
 use tenpoint_shared::rules::{Decision, PageContext, Signal, SurveyHistory, VisitorState, decide};
+use tenpoint_shared::score::Nps;
 use tenpoint_shared::value::{FromValue, ToValue};
 
 const INPUT_LEN: usize = 64 * 1024;
@@ -29,15 +30,15 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     let (Some(cfg), Some(state_json)) = (parts.next(), parts.next()) else {
         return 0;
     };
-    // As the widget reads JSON: once into a Value, then by hand (`tenpoint_shared::value`).
+    // As the widget reads JSON: once into a `Json`, then by hand (`tenpoint_shared::value`).
     let Ok(config) = PublicConfig::from_json(std::str::from_utf8(cfg).unwrap_or_default()) else {
         return 1;
     };
     let mut state = VisitorState::new("v");
-    if let Ok(Value::Object(m)) = serde_json::from_slice::<Value>(state_json) {
-        for (k, v) in &m {
+    if let Ok(Json::Object(m)) = json::parse(std::str::from_utf8(state_json).unwrap_or_default()) {
+        for (k, v) in m.iter() {
             if let Ok(h) = SurveyHistory::from_value(v) {
-                state.surveys.insert(k.clone(), h);
+                state.surveys.insert(k.to_owned(), h);
             }
         }
     }
@@ -56,12 +57,15 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     let mut answers = BTreeMap::new();
     for q in survey.visible_questions(&BTreeMap::new()) {
         let text = q.text_for(None).resolve("en", &config.default_locale);
-        if let Ok(a) = Answer::parse(q, &serde_json::Value::from(text.len() as u64 % 11)) {
-            answers.insert(q.id.clone(), a);
+        // As the widget builds answers: typed, from what the visitor picked.
+        if q.kind == QuestionType::Nps {
+            if let Ok(n) = Nps::new((text.len() % 11) as i64) {
+                answers.insert(q.id.clone(), Answer::Nps(n));
+            }
         }
     }
     state.record_display(&survey.id, now);
-    let saved: Vec<Value> = state.surveys.values().map(ToValue::to_value).collect();
-    let answers_json: Vec<Value> = answers.values().map(ToValue::to_value).collect();
-    (Value::Array(saved).to_string().len() + Value::Array(answers_json).to_string().len()) as u32
+    let saved: Vec<Json> = state.surveys.values().map(ToValue::to_value).collect();
+    let answers_json: Vec<Json> = answers.values().map(ToValue::to_value).collect();
+    (Json::Array(saved).stringify().len() + Json::Array(answers_json).stringify().len()) as u32
 }

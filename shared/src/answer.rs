@@ -29,6 +29,18 @@ pub enum Answer {
     Gap(BTreeMap<String, GapPair>),
 }
 
+/// What a visitor picked for one question, before it is checked against the question.
+#[derive(Debug, Clone, Copy)]
+pub enum Picked<'a> {
+    /// A point on an NPS, CSAT or CES scale.
+    Score(i64),
+    Text(&'a str),
+    /// Option ids, in the order chosen.
+    Options(&'a [&'a str]),
+    /// (aspect id, expectation, experience) for each rated aspect.
+    Gap(&'a [(&'a str, i64, i64)]),
+}
+
 /// Answers of one response by question id.
 pub type Answers = BTreeMap<String, Answer>;
 
@@ -68,6 +80,47 @@ impl Answer {
         }
     }
 
+    /// The answer the widget builds from what the visitor picked: the same rules as
+    /// [`Answer::parse`] without its messages (which only a misbehaving client would see, and
+    /// which cost WASM bytes). `None` where `parse` would refuse; the tests hold the two to
+    /// the same verdicts.
+    pub fn picked(question: &Question, picked: Picked<'_>) -> Option<Answer> {
+        match (question.kind, picked) {
+            (QuestionType::Nps, Picked::Score(v)) => Nps::new(v).ok().map(Answer::Nps),
+            (QuestionType::Csat, Picked::Score(v)) => Csat::new(v).ok().map(Answer::Csat),
+            (QuestionType::Ces, Picked::Score(v)) => Ces::new(v).ok().map(Answer::Ces),
+            (QuestionType::Text, Picked::Text(t)) => (!t.trim().is_empty()
+                && t.chars().count() <= limits::MAX_TEXT_ANSWER_CHARS)
+                .then(|| Answer::Text(t.to_owned())),
+            (QuestionType::Choice, Picked::Options(ids)) => {
+                let mut out: Vec<String> = Vec::with_capacity(ids.len());
+                for &id in ids {
+                    if !question.options.iter().any(|o| o.id == id) || out.iter().any(|o| o == id) {
+                        return None;
+                    }
+                    out.push(id.to_owned());
+                }
+                let fits = !out.is_empty() && (out.len() == 1 || question.allows_multiple());
+                fits.then_some(Answer::Choice(out))
+            }
+            (QuestionType::Gap, Picked::Gap(pairs)) => {
+                let mut out = BTreeMap::new();
+                for &(aspect, expectation, experience) in pairs {
+                    if !question.aspects.iter().any(|a| a.id == aspect) {
+                        return None;
+                    }
+                    let pair = GapPair {
+                        expectation: GapRating::new(expectation).ok()?,
+                        experience: GapRating::new(experience).ok()?,
+                    };
+                    out.insert(aspect.to_owned(), pair);
+                }
+                (!out.is_empty()).then_some(Answer::Gap(out))
+            }
+            _ => None,
+        }
+    }
+
     /// The NPS category, for an NPS answer.
     pub fn category(&self) -> Option<Category> {
         match self {
@@ -86,10 +139,10 @@ impl Answer {
         }
     }
 
-    /// The JSON the widget sends (hand-written in [`crate::value`]: serde's untagged
-    /// serializer costs WASM bytes).
+    /// The JSON the widget sends, as serde_json's value (for storage). The widget itself
+    /// writes it with [`crate::value::ToValue`], which the tests hold to the same output.
     pub fn to_json(&self) -> Value {
-        crate::value::ToValue::to_value(self)
+        Value::from(&crate::value::ToValue::to_value(self))
     }
 }
 
@@ -216,7 +269,57 @@ fn truncate(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::{Labelled, Text};
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// `picked` accepts exactly what `parse` accepts, with the same answer, for the JSON
+    /// the picked values would be sent as.
+    fn agrees(q: &Question, picked: Picked<'_>, sent: Value) {
+        let by_parse = Answer::parse(q, &sent).ok();
+        assert_eq!(Answer::picked(q, picked), by_parse, "{sent}");
+        if let Some(a) = by_parse {
+            assert_eq!(a.to_json(), sent);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn picked_agrees_with_parse_on_scores(v in -3i64..14) {
+            for kind in [QuestionType::Nps, QuestionType::Csat, QuestionType::Ces] {
+                agrees(&q(kind), Picked::Score(v), json!(v));
+            }
+        }
+
+        #[test]
+        fn picked_agrees_with_parse_on_text(t in "[ a-z\n]{0,6}", long in 0usize..3) {
+            let t = format!("{t}{}", "x".repeat(long * (limits::MAX_TEXT_ANSWER_CHARS / 2)));
+            agrees(&q(QuestionType::Text), Picked::Text(&t), json!(t));
+        }
+
+        #[test]
+        fn picked_agrees_with_parse_on_choices(
+            ids in prop::collection::vec(prop::sample::select(vec!["a", "b", "c", "zz"]), 0..4),
+            multiple in any::<bool>(),
+        ) {
+            let mut c = q(QuestionType::Choice);
+            c.multiple = Some(multiple);
+            agrees(&c, Picked::Options(&ids), json!(ids));
+        }
+
+        #[test]
+        fn picked_agrees_with_parse_on_gaps(
+            pairs in prop::collection::btree_map(
+                prop::sample::select(vec!["speed", "price", "nope"]), (0i64..9, 0i64..9), 0..3),
+        ) {
+            let g = q(QuestionType::Gap);
+            let list: Vec<(&str, i64, i64)> = pairs.iter().map(|(k, (a, b))| (*k, *a, *b)).collect();
+            let sent: serde_json::Map<String, Value> = pairs
+                .iter()
+                .map(|(k, (a, b))| (k.to_string(), json!({"expectation": a, "experience": b})))
+                .collect();
+            agrees(&g, Picked::Gap(&list), Value::Object(sent));
+        }
+    }
 
     fn q(kind: QuestionType) -> Question {
         let lab = |id: &str| Labelled {

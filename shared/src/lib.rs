@@ -9,10 +9,12 @@
 //! - [`flow`]: inside a survey: follow-ups, wording by category, locale fallback.
 //! - [`answer`] and [`wire`]: what the widget sends and how the collector checks it.
 //! - [`value`]: the same types to and from JSON without serde derive, for a small WASM.
+//! - [`json`]: the small JSON value, reader and writer those conversions use in the widget.
 
 pub mod answer;
 pub mod config;
 pub mod flow;
+pub mod json;
 pub mod path;
 pub mod rules;
 pub mod score;

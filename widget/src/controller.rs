@@ -15,7 +15,7 @@ use tenpoint_shared::answer::Answers;
 use tenpoint_shared::config::{PublicConfig, Scalar};
 use tenpoint_shared::rules::{Decision, PageContext, Signal, decide};
 use tenpoint_shared::value::ToValue;
-use tenpoint_shared::wire::{DisplaySubmission, ResponseSubmission, WIRE_VERSION};
+use tenpoint_shared::wire::{self, DisplaySubmission, ResponseBody, WIRE_VERSION};
 use wasm_bindgen::JsValue;
 use yew::{AttrValue, Callback};
 
@@ -299,7 +299,7 @@ fn display_body(c: &Context, open: &Open, visitor: &str, dismissed: bool) -> Str
         dismissed,
     })
     .to_value()
-    .to_string()
+    .stringify()
 }
 
 fn response_body(
@@ -309,28 +309,22 @@ fn response_body(
     answers: &Answers,
     finished: bool,
 ) -> String {
-    (ResponseSubmission {
-        v: WIRE_VERSION,
-        id: open.response.clone(),
-        survey: open.survey.clone(),
-        display: Some(open.display.clone()),
-        visitor: visitor.to_owned(),
-        answers: {
-            // One insert at a time: `collect` into a BTreeMap sorts, at a WASM cost.
-            let mut m = BTreeMap::new();
-            for (k, a) in answers {
-                m.insert(k.clone(), a.to_json());
-            }
-            m
-        },
-        page: open.page.clone(),
-        locale: Some(c.locale.clone()),
-        location: c.location.clone(),
-        channel: c.channel.clone(),
-        device: Some(c.device),
-        attributes: c.attributes.clone(),
+    ResponseBody {
+        id: &open.response,
+        survey: &open.survey,
+        display: Some(&open.display),
+        visitor,
+        answers,
         finished,
-    })
+        context: wire::Context {
+            page: &open.page,
+            locale: Some(&c.locale),
+            location: c.location.as_deref(),
+            channel: c.channel.as_deref(),
+            device: Some(c.device),
+            attributes: &c.attributes,
+        },
+    }
     .to_value()
-    .to_string()
+    .stringify()
 }

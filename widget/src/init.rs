@@ -2,9 +2,9 @@
 //! the wire limits here so that the collector never refuses an answer for a label that is too
 //! long or a locale a CMS wrote as `en_US` — a refused answer is a lost answer.
 
-use serde_json::Value;
 use std::collections::BTreeMap;
 use tenpoint_shared::config::{Device, PublicConfig, Scalar, syntax};
+use tenpoint_shared::json::{self, Json};
 use tenpoint_shared::value::{FromValue, ValueError};
 use tenpoint_shared::wire::limits;
 
@@ -28,9 +28,9 @@ pub struct Init {
 impl Init {
     /// Reads the loader's JSON (by hand, like the config: see `tenpoint_shared::value`).
     pub fn parse(text: &str) -> Result<Init, ValueError> {
-        let v: Value = serde_json::from_str(text).map_err(|_| ValueError("init"))?;
+        let v = json::parse(text).map_err(|_| ValueError("init"))?;
         let o = v.as_object().ok_or(ValueError("init"))?;
-        let text = |k: &'static str| o.get(k).and_then(Value::as_str).map(str::to_owned);
+        let text = |k: &'static str| o.get(k).and_then(Json::as_str).map(str::to_owned);
         Ok(Init {
             base: text("base").ok_or(ValueError("base"))?,
             site: text("site").ok_or(ValueError("site"))?,
@@ -43,18 +43,20 @@ impl Init {
                 .and_then(|d| Device::from_value(d).ok())
                 .unwrap_or(Device::Desktop),
             attributes: o.get("attributes").map(scalars).unwrap_or_default(),
-            consent: o.get("consent").and_then(Value::as_bool).unwrap_or(false),
-            debug: o.get("debug").and_then(Value::as_bool).unwrap_or(false),
+            consent: o.get("consent").and_then(Json::as_bool).unwrap_or(false),
+            debug: o.get("debug").and_then(Json::as_bool).unwrap_or(false),
         })
     }
 }
 
 /// Event properties or visitor attributes: the strings, numbers and booleans of an object.
-pub fn scalars(v: &Value) -> BTreeMap<String, Scalar> {
+pub fn scalars(v: &Json) -> BTreeMap<String, Scalar> {
     let mut out = BTreeMap::new();
-    for (k, v) in v.as_object().into_iter().flatten() {
-        if let Ok(s) = Scalar::from_value(v) {
-            out.insert(k.clone(), s);
+    if let Some(o) = v.as_object() {
+        for (k, v) in o.iter() {
+            if let Ok(s) = Scalar::from_value(v) {
+                out.insert(k.to_owned(), s);
+            }
         }
     }
     out
@@ -62,9 +64,7 @@ pub fn scalars(v: &Value) -> BTreeMap<String, Scalar> {
 
 /// [`scalars`] of a JSON text; anything unreadable is no properties at all.
 pub fn scalars_json(text: &str) -> BTreeMap<String, Scalar> {
-    serde_json::from_str::<Value>(text)
-        .map(|v| scalars(&v))
-        .unwrap_or_default()
+    json::parse(text).map(|v| scalars(&v)).unwrap_or_default()
 }
 
 /// The submission fields that describe where and to whom, already within the wire limits.

@@ -5,7 +5,7 @@
 //!
 //! Pure: the caller supplies the clock and the randomness.
 
-use serde_json::{Value, json};
+use tenpoint_shared::json::{Json, Object};
 
 /// More than this and the oldest go: a visitor offline for weeks must not fill their storage.
 pub const MAX_ITEMS: usize = 50;
@@ -49,21 +49,28 @@ pub struct Item {
 impl Item {
     /// The stored form, `{"k": "d"|"r", "id", "body", "n", "at", "s"}` (by hand, like all of
     /// the widget's JSON: see `tenpoint_shared::value`).
-    pub fn to_value(&self) -> Value {
+    pub fn to_value(&self) -> Json {
         let k = match self.k {
             Kind::Display => "d",
             Kind::Response => "r",
         };
-        json!({"k": k, "id": self.id, "body": self.body, "n": self.n, "at": self.at, "s": self.s})
+        let mut o = Object::new();
+        o.insert("k", k.into());
+        o.insert("id", self.id.as_str().into());
+        o.insert("body", self.body.as_str().into());
+        o.insert("n", self.n.into());
+        o.insert("at", self.at.into());
+        o.insert("s", self.s.into());
+        o.into()
     }
 
-    pub fn from_value(v: &Value) -> Option<Item> {
+    pub fn from_value(v: &Json) -> Option<Item> {
         let k = match v.get("k")?.as_str()? {
             "d" => Kind::Display,
             "r" => Kind::Response,
             _ => return None,
         };
-        let num = |f: &str| v.get(f).and_then(Value::as_u64).unwrap_or(0);
+        let num = |f: &str| v.get(f).and_then(Json::as_u64).unwrap_or(0);
         Some(Item {
             k,
             id: v.get("id")?.as_str()?.to_owned(),
@@ -245,13 +252,15 @@ mod tests {
     #[test]
     fn storage_form_round_trips() {
         let i = item(Kind::Response, "abc", 42);
-        let json = i.to_value().to_string();
+        let json = i.to_value().stringify();
         assert_eq!(
             json,
-            r#"{"at":0,"body":"{\"s\":42}","id":"abc","k":"r","n":0,"s":42}"#
+            r#"{"k":"r","id":"abc","body":"{\"s\":42}","n":0,"at":0,"s":42}"#
         );
-        let back: Value = serde_json::from_str(&json).unwrap();
+        let back = tenpoint_shared::json::parse(&json).unwrap();
         assert_eq!(Item::from_value(&back), Some(i));
-        assert_eq!(Item::from_value(&json!({"k": "x"})), None);
+        let mut bad = Object::new();
+        bad.insert("k", "x".into());
+        assert_eq!(Item::from_value(&bad.into()), None);
     }
 }

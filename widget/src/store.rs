@@ -4,9 +4,9 @@
 //! is blocked the same object lives in memory for the life of the page.
 
 use crate::outbox::Item;
-use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use tenpoint_shared::json::{self, Json, Object};
 use tenpoint_shared::rules::{SurveyHistory, VisitorState};
 use tenpoint_shared::value::{FromValue, ToValue};
 
@@ -23,55 +23,52 @@ impl Stored {
     /// Whatever an older or newer widget left behind: unknown fields are ignored, unreadable
     /// parts are dropped rather than failing the whole visitor.
     pub fn from_json(text: &str) -> Option<Stored> {
-        let v: Value = serde_json::from_str(text).ok()?;
+        let v = json::parse(text).ok()?;
         let o = v.as_object()?;
         Some(Stored {
             visitor: o
                 .get("visitor")
-                .and_then(Value::as_str)
+                .and_then(Json::as_str)
                 .unwrap_or_default()
                 .to_owned(),
             surveys: {
                 let mut m = BTreeMap::new();
-                for (k, v) in o
-                    .get("surveys")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    if let Ok(h) = SurveyHistory::from_value(v) {
-                        m.insert(k.clone(), h);
+                if let Some(surveys) = o.get("surveys").and_then(Json::as_object) {
+                    for (k, v) in surveys.iter() {
+                        if let Ok(h) = SurveyHistory::from_value(v) {
+                            m.insert(k.to_owned(), h);
+                        }
                     }
                 }
                 m
             },
             outbox: o
                 .get("outbox")
-                .and_then(Value::as_array)
+                .and_then(Json::as_array)
                 .map(|a| a.iter().filter_map(Item::from_value).collect())
                 .unwrap_or_default(),
-            consent: o.get("consent").and_then(Value::as_bool).unwrap_or(false),
+            consent: o.get("consent").and_then(Json::as_bool).unwrap_or(false),
         })
     }
 
     pub fn to_json(&self) -> String {
-        let mut o = Map::new();
-        o.insert("visitor".into(), self.visitor.as_str().into());
+        let mut o = Object::new();
+        o.insert("visitor", self.visitor.as_str().into());
         if !self.surveys.is_empty() {
-            let mut s = Map::new();
+            let mut s = Object::new();
             for (k, h) in &self.surveys {
                 s.insert(k.clone(), h.to_value());
             }
-            o.insert("surveys".into(), Value::Object(s));
+            o.insert("surveys", s.into());
         }
         if !self.outbox.is_empty() {
             let items = self.outbox.iter().map(Item::to_value);
-            o.insert("outbox".into(), Value::Array(items.collect()));
+            o.insert("outbox", Json::Array(items.collect()));
         }
         if self.consent {
-            o.insert("consent".into(), true.into());
+            o.insert("consent", true.into());
         }
-        Value::Object(o).to_string()
+        Json::Object(o).stringify()
     }
 
     /// The rules' view of this visitor.
@@ -172,7 +169,7 @@ mod tests {
             consent: true,
             ..Stored::default()
         };
-        assert_eq!(s.to_json(), r#"{"consent":true,"visitor":"v"}"#);
+        assert_eq!(s.to_json(), r#"{"visitor":"v","consent":true}"#);
         // Whatever an older widget left behind still loads.
         let old =
             Stored::from_json(r#"{"visitor":"v","extra":1,"surveys":{"a":{"n":"x"},"b":{"n":2}}}"#)

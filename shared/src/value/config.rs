@@ -7,14 +7,14 @@ use crate::config::{
     Placement, PublicConfig, Question, QuestionType, Scalar, ScoreRange, Show, Survey, Text,
     TextByCategory, Thanks, ThanksAction, Theme, Trigger,
 };
+use crate::json::{self, Json};
 use crate::score::Category;
-use serde_json::Value;
 
 /// A string-valued enum: its JSON names, in declaration order.
 macro_rules! named {
     ($t:ty { $($name:literal => $v:expr),* $(,)? }) => {
         impl FromValue for $t {
-            fn from_value(v: &Value) -> Result<Self> {
+            fn from_value(v: &Json) -> Result<Self> {
                 match v.as_str().ok_or(WRONG)? {
                     $($name => Ok($v),)*
                     _ => Err(WRONG),
@@ -35,7 +35,7 @@ named!(Device { "desktop" => Device::Desktop, "tablet" => Device::Tablet, "mobil
 named!(Show { "once" => Show::Once, "until_answered" => Show::UntilAnswered });
 
 impl FromValue for PublicConfig {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "config")?;
         Ok(PublicConfig {
             site: req(o, "site")?,
@@ -48,7 +48,7 @@ impl FromValue for PublicConfig {
 }
 
 impl FromValue for Appearance {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "appearance")?;
         let d = Appearance::default();
         Ok(Appearance {
@@ -60,7 +60,7 @@ impl FromValue for Appearance {
 }
 
 impl FromValue for Survey {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "surveys")?;
         Ok(Survey {
             id: req(o, "id")?,
@@ -76,13 +76,13 @@ impl FromValue for Survey {
 }
 
 impl FromValue for Text {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         FromValue::from_value(v).map(Text)
     }
 }
 
 impl FromValue for Question {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "questions")?;
         Ok(Question {
             id: req(o, "id")?,
@@ -99,7 +99,7 @@ impl FromValue for Question {
 }
 
 impl FromValue for TextByCategory {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "text_by_category")?;
         Ok(TextByCategory {
             detractor: opt(o, "detractor")?,
@@ -110,7 +110,7 @@ impl FromValue for TextByCategory {
 }
 
 impl FromValue for Labelled {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "options")?;
         Ok(Labelled {
             id: req(o, "id")?,
@@ -120,7 +120,7 @@ impl FromValue for Labelled {
 }
 
 impl FromValue for Condition {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "show_if")?;
         Ok(Condition {
             question: opt(o, "question")?,
@@ -132,7 +132,7 @@ impl FromValue for Condition {
 }
 
 impl FromValue for ScoreRange {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "score")?;
         Ok(ScoreRange {
             min: opt(o, "min")?,
@@ -142,7 +142,7 @@ impl FromValue for ScoreRange {
 }
 
 impl FromValue for Trigger {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "trigger")?;
         Ok(Trigger {
             on: req(o, "on")?,
@@ -153,13 +153,13 @@ impl FromValue for Trigger {
 }
 
 impl FromValue for Empty {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         object(v, "on").map(|_| Empty {})
     }
 }
 
 impl FromValue for On {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "on")?;
         Ok(On {
             page_view: opt(o, "page_view")?,
@@ -174,27 +174,27 @@ impl FromValue for On {
 }
 
 impl FromValue for Scalar {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         match v {
-            Value::Bool(b) => Ok(Scalar::Bool(*b)),
-            Value::Number(n) => n.as_f64().map(Scalar::Number).ok_or(WRONG),
-            Value::String(s) => Ok(Scalar::String(s.clone())),
+            Json::Bool(b) => Ok(Scalar::Bool(*b)),
+            Json::Number(n) => Ok(Scalar::Number(*n)),
+            Json::String(s) => Ok(Scalar::String(s.clone())),
             _ => Err(WRONG),
         }
     }
 }
 
 impl FromValue for AttributeMatch {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         match v {
-            Value::Array(_) => FromValue::from_value(v).map(AttributeMatch::AnyOf),
+            Json::Array(_) => FromValue::from_value(v).map(AttributeMatch::AnyOf),
             _ => Scalar::from_value(v).map(AttributeMatch::One),
         }
     }
 }
 
 impl FromValue for Pages {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "pages")?;
         Ok(Pages {
             include: or(o, "include", Vec::new())?,
@@ -204,7 +204,7 @@ impl FromValue for Pages {
 }
 
 impl FromValue for Audience {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "audience")?;
         let d = Audience::default();
         Ok(Audience {
@@ -217,7 +217,7 @@ impl FromValue for Audience {
 }
 
 impl FromValue for Frequency {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "frequency")?;
         Ok(Frequency {
             show: or(o, "show", Show::default())?,
@@ -229,7 +229,7 @@ impl FromValue for Frequency {
 }
 
 impl FromValue for Thanks {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "thanks")?;
         Ok(Thanks {
             text: req(o, "text")?,
@@ -239,7 +239,7 @@ impl FromValue for Thanks {
 }
 
 impl FromValue for ThanksAction {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "action")?;
         Ok(ThanksAction {
             label: req(o, "label")?,
@@ -252,7 +252,7 @@ impl FromValue for ThanksAction {
 impl PublicConfig {
     /// Parses the public config the collector serves (see the module docs for why by hand).
     pub fn from_json(text: &str) -> std::result::Result<PublicConfig, ValueError> {
-        let v: Value = serde_json::from_str(text).map_err(|_| ValueError("config"))?;
+        let v = json::parse(text).map_err(|_| ValueError("config"))?;
         PublicConfig::from_value(&v)
     }
 }

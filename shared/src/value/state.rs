@@ -1,11 +1,11 @@
 //! A visitor's survey history to and from JSON, in the short form kept in localStorage.
 
 use super::{FromValue, Result, ToValue, obj, object, opt, or};
+use crate::json::Json;
 use crate::rules::SurveyHistory;
-use serde_json::Value;
 
 impl FromValue for SurveyHistory {
-    fn from_value(v: &Value) -> Result<Self> {
+    fn from_value(v: &Json) -> Result<Self> {
         let o = object(v, "surveys")?;
         Ok(SurveyHistory {
             displays: or(o, "n", 0)?,
@@ -17,12 +17,12 @@ impl FromValue for SurveyHistory {
 }
 
 impl ToValue for SurveyHistory {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> Json {
         obj([
             ("n", Some(self.displays.into())),
-            ("shown", self.last_display.map(Value::from)),
-            ("answered", self.answered.map(Value::from)),
-            ("dismissed", self.dismissed.map(Value::from)),
+            ("shown", self.last_display.map(Json::from)),
+            ("answered", self.answered.map(Json::from)),
+            ("dismissed", self.dismissed.map(Json::from)),
         ])
     }
 }

@@ -4,9 +4,18 @@
 use super::{FromValue, ToValue, ValueError};
 use crate::answer::Answer;
 use crate::config::{PublicConfig, Scalar, parse};
+use crate::json::Json;
 use crate::rules::SurveyHistory;
-use crate::wire::{DisplaySubmission, ResponseSubmission};
+use crate::wire::{DisplaySubmission, ResponseBody, ResponseSubmission};
 use serde_json::{Value, json};
+
+fn j(v: &Value) -> Json {
+    Json::from(v)
+}
+
+fn serde_of(v: &Json) -> Value {
+    Value::from(v)
+}
 
 fn example(name: &str) -> String {
     std::fs::read_to_string(format!(
@@ -19,7 +28,7 @@ fn example(name: &str) -> String {
 /// Same result as serde for this public-config JSON.
 fn same_as_serde(v: &Value) {
     let by_serde: PublicConfig = serde_json::from_value(v.clone()).unwrap();
-    let by_hand = PublicConfig::from_value(v).unwrap();
+    let by_hand = PublicConfig::from_value(&j(v)).unwrap();
     assert_eq!(by_hand, by_serde);
     assert_eq!(PublicConfig::from_json(&v.to_string()).unwrap(), by_serde);
 }
@@ -30,7 +39,11 @@ fn the_example_configs_read_back_as_serde_wrote_them() {
         let cfg = parse(&example(name)).unwrap();
         let public = PublicConfig::from(&cfg);
         let served = serde_json::to_value(&public).unwrap();
-        assert_eq!(PublicConfig::from_value(&served).unwrap(), public, "{name}");
+        assert_eq!(
+            PublicConfig::from_value(&j(&served)).unwrap(),
+            public,
+            "{name}"
+        );
         same_as_serde(&served);
     }
 }
@@ -87,9 +100,9 @@ fn every_optional_field_reads_like_serde() {
 
 #[test]
 fn wrong_shapes_name_the_field() {
-    let bad = |v: Value| PublicConfig::from_value(&v).unwrap_err();
+    let bad = |v: Value| PublicConfig::from_value(&j(&v)).unwrap_err();
     let base = json!({"site": "s", "default_locale": "en", "cooldown_days": 1, "appearance": {}, "surveys": []});
-    assert!(PublicConfig::from_value(&base).is_ok());
+    assert!(PublicConfig::from_value(&j(&base)).is_ok());
     let mut v = base.clone();
     v["cooldown_days"] = json!("x");
     assert_eq!(bad(v), ValueError("cooldown_days"));
@@ -121,11 +134,11 @@ fn survey_history_round_trips_in_serdes_form() {
         },
     ] {
         let by_serde = serde_json::to_value(h).unwrap();
-        assert_eq!(h.to_value(), by_serde);
-        assert_eq!(SurveyHistory::from_value(&by_serde).unwrap(), h);
+        assert_eq!(serde_of(&h.to_value()), by_serde);
+        assert_eq!(SurveyHistory::from_value(&j(&by_serde)).unwrap(), h);
     }
     assert_eq!(
-        SurveyHistory::from_value(&json!({})).unwrap(),
+        SurveyHistory::from_value(&j(&json!({}))).unwrap(),
         SurveyHistory::default()
     );
 }
@@ -161,20 +174,45 @@ fn submissions_serialize_like_serde() {
         ..full_display.clone()
     };
     for d in [&full_display, &bare_display] {
-        assert_eq!(d.to_value(), serde_json::to_value(d).unwrap());
+        assert_eq!(serde_of(&d.to_value()), serde_json::to_value(d).unwrap());
     }
+    let cfg = parse(&example("demo-shop.json")).unwrap();
+    let survey = cfg.survey("post-purchase").unwrap();
+    let mut answers = crate::answer::Answers::new();
+    for (q, v) in [
+        ("nps", json!(9)),
+        ("why", json!("ok")),
+        ("reasons", json!(["staff"])),
+    ] {
+        let a = Answer::parse(survey.question(q).unwrap(), &v).unwrap();
+        answers.insert(q.to_owned(), a);
+    }
+    let body = ResponseBody {
+        id: "0123456789abcdef",
+        survey: "s",
+        display: Some("fedcba9876543210"),
+        visitor: "v",
+        answers: &answers,
+        finished: true,
+        context: crate::wire::Context {
+            page: "https://x.example/a",
+            locale: Some("en"),
+            location: None,
+            channel: Some("kiosk"),
+            device: Some(crate::config::Device::Mobile),
+            attributes: &full_display.attributes,
+        },
+    };
     let response = ResponseSubmission {
         v: 1,
         id: "0123456789abcdef".into(),
         survey: "s".into(),
         display: Some("fedcba9876543210".into()),
         visitor: "v".into(),
-        answers: [
-            ("nps".to_owned(), json!(9)),
-            ("why".to_owned(), json!("ok")),
-        ]
-        .into_iter()
-        .collect(),
+        answers: answers
+            .iter()
+            .map(|(k, a)| (k.clone(), serde_json::to_value(a).unwrap()))
+            .collect(),
         page: "https://x.example/a".into(),
         locale: Some("en".into()),
         location: None,
@@ -184,19 +222,40 @@ fn submissions_serialize_like_serde() {
         finished: true,
     };
     assert_eq!(
-        response.to_value(),
+        serde_of(&body.to_value()),
         serde_json::to_value(&response).unwrap()
     );
-    let bare = ResponseSubmission {
+    // And the text the widget sends reads back as that submission.
+    let sent: ResponseSubmission = serde_json::from_str(&body.to_value().stringify()).unwrap();
+    assert_eq!(sent, response);
+    let empty = crate::answer::Answers::new();
+    let bare = ResponseBody {
         display: None,
+        answers: &empty,
+        finished: false,
+        context: crate::wire::Context {
+            locale: None,
+            channel: None,
+            device: None,
+            attributes: &Default::default(),
+            ..body.context
+        },
+        ..body
+    };
+    let bare_response = ResponseSubmission {
+        display: None,
+        answers: Default::default(),
         locale: None,
         channel: None,
         device: None,
         attributes: Default::default(),
         finished: false,
-        ..response.clone()
+        ..response
     };
-    assert_eq!(bare.to_value(), serde_json::to_value(&bare).unwrap());
+    assert_eq!(
+        serde_of(&bare.to_value()),
+        serde_json::to_value(&bare_response).unwrap()
+    );
 }
 
 #[test]
@@ -217,7 +276,7 @@ fn answers_serialize_like_serde() {
     for (survey, q, v) in cases {
         let q = cfg.survey(survey).unwrap().question(q).unwrap();
         let a = Answer::parse(q, &v).unwrap();
-        assert_eq!(a.to_value(), serde_json::to_value(&a).unwrap());
-        assert_eq!(a.to_value(), v);
+        assert_eq!(serde_of(&a.to_value()), serde_json::to_value(&a).unwrap());
+        assert_eq!(serde_of(&a.to_value()), v);
     }
 }

@@ -3,23 +3,23 @@
 use super::{ToValue, obj, string};
 use crate::answer::Answer;
 use crate::config::{Device, Scalar};
-use crate::wire::{Context, DisplaySubmission, ResponseSubmission};
-use serde_json::{Map, Value};
+use crate::json::{Json, Object};
+use crate::wire::{Context, DisplaySubmission, ResponseBody, WIRE_VERSION};
 use std::collections::BTreeMap;
 
 impl ToValue for Scalar {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> Json {
         match self {
-            Scalar::Bool(b) => Value::Bool(*b),
-            Scalar::Number(n) => Value::from(*n),
-            Scalar::String(s) => Value::String(s.clone()),
+            Scalar::Bool(b) => Json::Bool(*b),
+            Scalar::Number(n) => Json::from(*n),
+            Scalar::String(s) => Json::String(s.clone()),
         }
     }
 }
 
 impl ToValue for Device {
-    fn to_value(&self) -> Value {
-        Value::from(match self {
+    fn to_value(&self) -> Json {
+        Json::from(match self {
             Device::Desktop => "desktop",
             Device::Tablet => "tablet",
             Device::Mobile => "mobile",
@@ -28,15 +28,17 @@ impl ToValue for Device {
 }
 
 impl ToValue for Answer {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> Json {
         match self {
             Answer::Nps(s) => s.value().into(),
             Answer::Csat(s) => s.value().into(),
             Answer::Ces(s) => s.value().into(),
             Answer::Text(t) => t.as_str().into(),
-            Answer::Choice(ids) => ids.iter().map(String::as_str).collect(),
+            Answer::Choice(ids) => {
+                Json::Array(ids.iter().map(|i| Json::from(i.as_str())).collect())
+            }
             Answer::Gap(aspects) => {
-                let mut m = Map::new();
+                let mut m = Object::new();
                 for (k, p) in aspects {
                     let pair = obj([
                         ("expectation", Some(p.expectation.value().into())),
@@ -44,24 +46,24 @@ impl ToValue for Answer {
                     ]);
                     m.insert(k.clone(), pair);
                 }
-                Value::Object(m)
+                Json::Object(m)
             }
         }
     }
 }
 
-fn attributes(a: &BTreeMap<String, Scalar>) -> Option<Value> {
+fn attributes(a: &BTreeMap<String, Scalar>) -> Option<Json> {
     (!a.is_empty()).then(|| {
-        let mut m = Map::new();
+        let mut m = Object::new();
         for (k, v) in a {
             m.insert(k.clone(), v.to_value());
         }
-        Value::Object(m)
+        Json::Object(m)
     })
 }
 
 /// The fields both submissions share, in serde's order.
-fn context(c: Context<'_>) -> [(&'static str, Option<Value>); 6] {
+fn context(c: Context<'_>) -> [(&'static str, Option<Json>); 6] {
     [
         ("page", string(c.page)),
         ("locale", c.locale.and_then(string)),
@@ -73,7 +75,7 @@ fn context(c: Context<'_>) -> [(&'static str, Option<Value>); 6] {
 }
 
 impl ToValue for DisplaySubmission {
-    fn to_value(&self) -> Value {
+    fn to_value(&self) -> Json {
         let mut v = obj([
             ("v", Some(self.v.into())),
             ("id", string(&self.id)),
@@ -86,36 +88,32 @@ impl ToValue for DisplaySubmission {
     }
 }
 
-impl ToValue for ResponseSubmission {
-    fn to_value(&self) -> Value {
+impl ToValue for ResponseBody<'_> {
+    fn to_value(&self) -> Json {
+        let mut answers = Object::new();
+        for (k, a) in self.answers {
+            answers.insert(k.clone(), a.to_value());
+        }
         let mut v = obj([
-            ("v", Some(self.v.into())),
-            ("id", string(&self.id)),
-            ("survey", string(&self.survey)),
-            ("display", self.display.as_deref().and_then(string)),
-            ("visitor", string(&self.visitor)),
-            ("answers", Some(map_of(&self.answers))),
+            ("v", Some(WIRE_VERSION.into())),
+            ("id", string(self.id)),
+            ("survey", string(self.survey)),
+            ("display", self.display.and_then(string)),
+            ("visitor", string(self.visitor)),
+            ("answers", Some(answers.into())),
             ("finished", Some(self.finished.into())),
         ]);
-        extend(&mut v, context(self.context()));
+        extend(&mut v, context(self.context));
         v
     }
 }
 
-fn extend(v: &mut Value, fields: [(&'static str, Option<Value>); 6]) {
-    if let Value::Object(m) = v {
+fn extend(v: &mut Json, fields: [(&'static str, Option<Json>); 6]) {
+    if let Json::Object(m) = v {
         for (k, f) in fields {
             if let Some(f) = f {
-                m.insert(k.to_owned(), f);
+                m.insert(k, f);
             }
         }
     }
-}
-
-fn map_of(answers: &BTreeMap<String, Value>) -> Value {
-    let mut m = Map::new();
-    for (k, v) in answers {
-        m.insert(k.clone(), v.clone());
-    }
-    Value::Object(m)
 }

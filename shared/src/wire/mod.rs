@@ -110,6 +110,21 @@ macro_rules! context_of {
 context_of!(DisplaySubmission);
 context_of!(ResponseSubmission);
 
+/// A [`ResponseSubmission`] as the widget builds it: typed answers, everything borrowed, and
+/// the version implied. Its JSON (`value::ToValue`) is what the collector decodes into a
+/// `ResponseSubmission`; building that struct in the widget would need serde_json's `Value`
+/// for the answers, and with it serde_json in the WASM.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseBody<'a> {
+    pub id: &'a str,
+    pub survey: &'a str,
+    pub display: Option<&'a str>,
+    pub visitor: &'a str,
+    pub answers: &'a Answers,
+    pub finished: bool,
+    pub context: Context<'a>,
+}
+
 /// One rejected field of a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct FieldError {

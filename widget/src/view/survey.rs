@@ -5,9 +5,8 @@
 use super::flow::{self, Step};
 use crate::i18n::{self, Strings};
 use crate::platform;
-use serde_json::{Value, json};
 use std::rc::Rc;
-use tenpoint_shared::answer::{Answer, Answers, category_of};
+use tenpoint_shared::answer::{Answer, Answers, Picked, category_of};
 use tenpoint_shared::config::{Placement, PublicConfig, Question, QuestionType, Survey, Theme};
 use tenpoint_shared::score::Category;
 use tenpoint_shared::wire::limits::MAX_TEXT_ANSWER_CHARS;
@@ -109,7 +108,7 @@ impl Component for SurveyView {
         let q = &p.survey().questions[i];
         match msg {
             Msg::Score(v) => {
-                if let Ok(a) = Answer::parse(q, &json!(v)) {
+                if let Some(a) = Answer::picked(q, Picked::Score(i64::from(v))) {
                     self.answers.insert(q.id.clone(), a);
                     self.advance(ctx, i, true);
                 }
@@ -236,14 +235,8 @@ impl SurveyView {
 
     /// The typed answer the drafts make for `q`, if they make one.
     fn draft(&self, q: &Question) -> Option<Answer> {
-        let value = match q.kind {
-            QuestionType::Text => {
-                let t = self.text.trim();
-                if t.is_empty() {
-                    return None;
-                }
-                Value::from(t)
-            }
+        match q.kind {
+            QuestionType::Text => Answer::picked(q, Picked::Text(self.text.trim())),
             QuestionType::Choice => {
                 let ids: Vec<&str> = self
                     .chosen
@@ -251,29 +244,25 @@ impl SurveyView {
                     .filter_map(|n| q.options.get(*n))
                     .map(|o| o.id.as_str())
                     .collect();
-                json!(ids)
+                Answer::picked(q, Picked::Options(&ids))
             }
             QuestionType::Gap => {
-                let complete = self.gap.iter().zip(&q.aspects).filter_map(|(pair, a)| {
-                    Some((
-                        a.id.clone(),
-                        json!({"expectation": pair[0]?, "experience": pair[1]?}),
-                    ))
-                });
-                let mut map = serde_json::Map::new();
-                for (k, v) in complete {
-                    map.insert(k, v);
-                }
+                let rated: Vec<(&str, i64, i64)> = self
+                    .gap
+                    .iter()
+                    .zip(&q.aspects)
+                    .filter_map(|(pair, a)| {
+                        Some((a.id.as_str(), i64::from(pair[0]?), i64::from(pair[1]?)))
+                    })
+                    .collect();
                 // Every aspect, or (optional question) whatever was rated.
-                let partial_ok = q.optional && !map.is_empty();
-                if map.len() < q.aspects.len() && !partial_ok {
+                if rated.len() < q.aspects.len() && !q.optional {
                     return None;
                 }
-                Value::Object(map)
+                Answer::picked(q, Picked::Gap(&rated))
             }
-            QuestionType::Nps | QuestionType::Csat | QuestionType::Ces => return None,
-        };
-        Answer::parse(q, &value).ok()
+            QuestionType::Nps | QuestionType::Csat | QuestionType::Ces => None,
+        }
     }
 
     fn question(
