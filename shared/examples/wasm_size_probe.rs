@@ -4,10 +4,10 @@
 //! `scripts/wasm-size-shared.sh`; an empty module of the same kind is the baseline.
 #![allow(unsafe_code)] // The raw-memory input buffer: the probe has no wasm-bindgen glue.
 
-use std::collections::BTreeMap;
 use tenpoint_shared::answer::Answer;
 use tenpoint_shared::config::{Device, PublicConfig, QuestionType};
 use tenpoint_shared::json::{self, Json};
+use tenpoint_shared::map::SmallMap;
 use tenpoint_shared::rules::{Decision, PageContext, Signal, SurveyHistory, VisitorState, decide};
 use tenpoint_shared::score::Nps;
 use tenpoint_shared::value::{FromValue, ToValue};
@@ -42,7 +42,7 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
             }
         }
     }
-    let attributes = BTreeMap::new();
+    let attributes = SmallMap::new();
     let page = PageContext {
         path: "/",
         device: Device::Desktop,
@@ -54,8 +54,8 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     let Decision::Show { survey, .. } = decision else {
         return 2;
     };
-    let mut answers = BTreeMap::new();
-    for q in survey.visible_questions(&BTreeMap::new()) {
+    let mut answers = SmallMap::new();
+    for q in survey.visible_questions(&SmallMap::new()) {
         let text = q.text_for(None).resolve("en", &config.default_locale);
         // As the widget builds answers: typed, from what the visitor picked.
         if q.kind == QuestionType::Nps {

@@ -3,11 +3,11 @@
 //! precisely why it cannot.
 
 use crate::config::{Question, QuestionType, Survey};
+use crate::map::SmallMap;
 use crate::score::{Category, Ces, Csat, GapRating, Nps};
 use crate::wire::limits;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// Expectation and experience for one GAP aspect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,7 @@ pub enum Answer {
     Text(String),
     /// Option ids in the order given; one element unless the question allows several.
     Choice(Vec<String>),
-    Gap(BTreeMap<String, GapPair>),
+    Gap(SmallMap<GapPair>),
 }
 
 /// What a visitor picked for one question, before it is checked against the question.
@@ -42,7 +42,7 @@ pub enum Picked<'a> {
 }
 
 /// Answers of one response by question id.
-pub type Answers = BTreeMap<String, Answer>;
+pub type Answers = SmallMap<Answer>;
 
 impl Answer {
     /// Checks `value` against `question` and builds the typed answer.
@@ -104,7 +104,7 @@ impl Answer {
                 fits.then_some(Answer::Choice(out))
             }
             (QuestionType::Gap, Picked::Gap(pairs)) => {
-                let mut out = BTreeMap::new();
+                let mut out = SmallMap::new();
                 for &(aspect, expectation, experience) in pairs {
                     if !question.aspects.iter().any(|a| a.id == aspect) {
                         return None;
@@ -217,7 +217,7 @@ fn parse_gap(q: &Question, value: &Value) -> Result<Answer, String> {
     if map.is_empty() {
         return Err("rate at least one aspect, or leave the question out".into());
     }
-    let mut out = BTreeMap::new();
+    let mut out = SmallMap::new();
     for (aspect, pair) in map {
         if !q.aspects.iter().any(|a| &a.id == aspect) {
             return Err(format!(

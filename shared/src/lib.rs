@@ -9,12 +9,14 @@
 //! - [`flow`]: inside a survey: follow-ups, wording by category, locale fallback.
 //! - [`answer`] and [`wire`]: what the widget sends and how the collector checks it.
 //! - [`value`]: the same types to and from JSON without serde derive, for a small WASM.
+//! - [`map`]: the small string-keyed map the model uses instead of `BTreeMap` (WASM size).
 //! - [`json`]: the small JSON value, reader and writer those conversions use in the widget.
 
 pub mod answer;
 pub mod config;
 pub mod flow;
 pub mod json;
+pub mod map;
 pub mod path;
 pub mod rules;
 pub mod score;

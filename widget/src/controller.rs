@@ -9,10 +9,10 @@ use crate::send::Sender;
 use crate::store::Store;
 use crate::view::{Mounted, Props, ViewEvent};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 use tenpoint_shared::answer::Answers;
 use tenpoint_shared::config::{PublicConfig, Scalar};
+use tenpoint_shared::map::SmallMap;
 use tenpoint_shared::rules::{Decision, PageContext, Signal, decide};
 use tenpoint_shared::value::ToValue;
 use tenpoint_shared::wire::{self, DisplaySubmission, ResponseBody, WIRE_VERSION};
@@ -74,7 +74,7 @@ impl Handle {
     pub fn signal(&self, kind: &str, arg: &JsValue, props: Option<&str>) {
         let text = arg.as_string().unwrap_or_default();
         let number = arg.as_f64().unwrap_or(0.0).max(0.0);
-        let props: BTreeMap<String, Scalar> = props.map(init::scalars_json).unwrap_or_default();
+        let props: SmallMap<Scalar> = props.map(init::scalars_json).unwrap_or_default();
         let signal = match kind {
             "page_view" => Signal::PageView,
             "click" => Signal::Click { selector: &text },

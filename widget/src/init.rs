@@ -2,9 +2,9 @@
 //! the wire limits here so that the collector never refuses an answer for a label that is too
 //! long or a locale a CMS wrote as `en_US` — a refused answer is a lost answer.
 
-use std::collections::BTreeMap;
 use tenpoint_shared::config::{Device, PublicConfig, Scalar, syntax};
 use tenpoint_shared::json::{self, Json};
+use tenpoint_shared::map::SmallMap;
 use tenpoint_shared::value::{FromValue, ValueError};
 use tenpoint_shared::wire::limits;
 
@@ -18,7 +18,7 @@ pub struct Init {
     pub location: Option<String>,
     pub channel: Option<String>,
     pub device: Device,
-    pub attributes: BTreeMap<String, Scalar>,
+    pub attributes: SmallMap<Scalar>,
     /// Consent was required and given: persist that, so later pages start at once.
     pub consent: bool,
     /// `data-debug` on the script tag: log why each survey stays hidden.
@@ -50,8 +50,8 @@ impl Init {
 }
 
 /// Event properties or visitor attributes: the strings, numbers and booleans of an object.
-pub fn scalars(v: &Json) -> BTreeMap<String, Scalar> {
-    let mut out = BTreeMap::new();
+pub fn scalars(v: &Json) -> SmallMap<Scalar> {
+    let mut out = SmallMap::new();
     if let Some(o) = v.as_object() {
         for (k, v) in o.iter() {
             if let Ok(s) = Scalar::from_value(v) {
@@ -63,7 +63,7 @@ pub fn scalars(v: &Json) -> BTreeMap<String, Scalar> {
 }
 
 /// [`scalars`] of a JSON text; anything unreadable is no properties at all.
-pub fn scalars_json(text: &str) -> BTreeMap<String, Scalar> {
+pub fn scalars_json(text: &str) -> SmallMap<Scalar> {
     json::parse(text).map(|v| scalars(&v)).unwrap_or_default()
 }
 
@@ -75,7 +75,7 @@ pub struct Context {
     pub location: Option<String>,
     pub channel: Option<String>,
     pub device: Device,
-    pub attributes: BTreeMap<String, Scalar>,
+    pub attributes: SmallMap<Scalar>,
 }
 
 impl Context {
@@ -116,8 +116,8 @@ pub fn clean_label(raw: Option<&str>) -> Option<String> {
 
 /// Keeps the attributes the collector accepts: valid names, strings within the limit (longer
 /// ones are cut), finite numbers, at most the allowed count.
-pub fn clean_attributes(raw: BTreeMap<String, Scalar>) -> BTreeMap<String, Scalar> {
-    let mut out = BTreeMap::new();
+pub fn clean_attributes(raw: SmallMap<Scalar>) -> SmallMap<Scalar> {
+    let mut out = SmallMap::new();
     for (k, v) in raw {
         let name_ok = (1..=limits::MAX_ATTRIBUTE_KEY_CHARS).contains(&k.len())
             && k.bytes()
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn attributes_fit_the_wire() {
-        let mut raw = BTreeMap::new();
+        let mut raw = SmallMap::new();
         raw.insert("ok".into(), Scalar::Bool(true));
         raw.insert("bad key".into(), Scalar::Bool(true));
         raw.insert("nan".into(), Scalar::Number(f64::NAN));

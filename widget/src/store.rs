@@ -5,8 +5,8 @@
 
 use crate::outbox::Item;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use tenpoint_shared::json::{self, Json, Object};
+use tenpoint_shared::map::SmallMap;
 use tenpoint_shared::rules::{SurveyHistory, VisitorState};
 use tenpoint_shared::value::{FromValue, ToValue};
 
@@ -14,7 +14,7 @@ use tenpoint_shared::value::{FromValue, ToValue};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stored {
     pub visitor: String,
-    pub surveys: BTreeMap<String, SurveyHistory>,
+    pub surveys: SmallMap<SurveyHistory>,
     pub outbox: Vec<Item>,
     pub consent: bool,
 }
@@ -32,7 +32,7 @@ impl Stored {
                 .unwrap_or_default()
                 .to_owned(),
             surveys: {
-                let mut m = BTreeMap::new();
+                let mut m = SmallMap::new();
                 if let Some(surveys) = o.get("surveys").and_then(Json::as_object) {
                     for (k, v) in surveys.iter() {
                         if let Ok(h) = SurveyHistory::from_value(v) {

@@ -4,10 +4,10 @@
 //! Strings with a grammar (globs, origins, colours, locales, ids) stay strings here and are
 //! checked by `validate`, so that one run reports every bad value instead of the first.
 
+use crate::map::SmallMap;
 use crate::score::Category;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Feedback settings for one website: who may send answers, which surveys to show, when.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -119,7 +119,7 @@ fn yes() -> bool {
 /// Text in several languages, keyed by locale: `{"en": "Thanks!", "nb": "Takk!"}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(transparent)]
-pub struct Text(pub BTreeMap<String, String>);
+pub struct Text(pub SmallMap<String>);
 
 /// The kinds of question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -294,7 +294,7 @@ pub struct On {
     pub event: Option<String>,
     /// With `event`: every listed property must equal the event's.
     #[serde(rename = "where", default, skip_serializing_if = "Option::is_none")]
-    pub where_: Option<BTreeMap<String, Scalar>>,
+    pub where_: Option<SmallMap<Scalar>>,
 }
 
 /// An empty object, `{}`.
@@ -393,8 +393,8 @@ pub struct Audience {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locales: Vec<String>,
     /// Visitor attributes set with `tenpoint('identify', {...})` that must match: a value, or a list of allowed values.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, AttributeMatch>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub attributes: SmallMap<AttributeMatch>,
 }
 
 fn hundred() -> f64 {
@@ -407,7 +407,7 @@ impl Default for Audience {
             sample_percent: hundred(),
             devices: Vec::new(),
             locales: Vec::new(),
-            attributes: BTreeMap::new(),
+            attributes: SmallMap::new(),
         }
     }
 }

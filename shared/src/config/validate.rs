@@ -489,7 +489,7 @@ impl Validator {
             .collect();
         for (p, t) in &texts {
             for locale in &required {
-                if t.0.contains_key(*locale) {
+                if t.0.contains_key(locale) {
                     continue;
                 }
                 let why = if *locale == c.default_locale {

@@ -3,7 +3,7 @@ use super::sampling::in_sample;
 use super::state::{DAY_MS, Millis, VisitorState};
 use crate::config::{AttributeMatch, Device, Frequency, On, PublicConfig, Scalar, Survey};
 use crate::flow::locale_matches;
-use std::collections::BTreeMap;
+use crate::map::SmallMap;
 use std::fmt;
 
 /// The page the visitor is on, as the widget sees it when a signal arrives.
@@ -14,7 +14,7 @@ pub struct PageContext<'a> {
     pub device: Device,
     pub locale: &'a str,
     /// Attributes from `tenpoint('identify', …)`.
-    pub attributes: &'a BTreeMap<String, Scalar>,
+    pub attributes: &'a SmallMap<Scalar>,
     /// A survey is open or scheduled on this page: one survey at a time.
     pub survey_active: bool,
 }
@@ -39,7 +39,7 @@ pub enum Signal<'a> {
     ExitIntent,
     Event {
         name: &'a str,
-        props: &'a BTreeMap<String, Scalar>,
+        props: &'a SmallMap<Scalar>,
     },
 }
 

@@ -1,5 +1,5 @@
+use crate::map::SmallMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Milliseconds since the Unix epoch, as `Date.now()` gives them.
 pub type Millis = u64;
@@ -13,8 +13,8 @@ pub const DAY_MS: Millis = 86_400_000;
 pub struct VisitorState {
     /// Random, generated once per browser; the key for sticky sampling.
     pub visitor: String,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub surveys: BTreeMap<String, SurveyHistory>,
+    #[serde(default, skip_serializing_if = "SmallMap::is_empty")]
+    pub surveys: SmallMap<SurveyHistory>,
 }
 
 /// One survey's history with this visitor. Field names are short: this lives in localStorage.
@@ -36,7 +36,7 @@ impl VisitorState {
     pub fn new(visitor: impl Into<String>) -> Self {
         VisitorState {
             visitor: visitor.into(),
-            surveys: BTreeMap::new(),
+            surveys: SmallMap::new(),
         }
     }
 
@@ -45,21 +45,27 @@ impl VisitorState {
     }
 
     pub fn record_display(&mut self, survey: &str, now: Millis) {
-        let h = self.surveys.entry(survey.to_owned()).or_default();
+        let h = self
+            .surveys
+            .get_or_insert_with(survey, SurveyHistory::default);
         h.displays = h.displays.saturating_add(1);
         h.last_display = Some(now);
     }
 
     /// An answer ends the round: the display count and any dismissal start over.
     pub fn record_answer(&mut self, survey: &str, now: Millis) {
-        let h = self.surveys.entry(survey.to_owned()).or_default();
+        let h = self
+            .surveys
+            .get_or_insert_with(survey, SurveyHistory::default);
         h.answered = Some(now);
         h.displays = 0;
         h.dismissed = None;
     }
 
     pub fn record_dismissal(&mut self, survey: &str, now: Millis) {
-        self.surveys.entry(survey.to_owned()).or_default().dismissed = Some(now);
+        self.surveys
+            .get_or_insert_with(survey, SurveyHistory::default)
+            .dismissed = Some(now);
     }
 
     /// The latest display of any survey other than `except`, for the global cooldown.

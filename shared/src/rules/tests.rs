@@ -1,8 +1,8 @@
 use super::*;
 use crate::config::{Device, PublicConfig, Scalar, parse};
+use crate::map::SmallMap;
 use proptest::prelude::*;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 const NOW: Millis = 1_800_000_000_000;
 
@@ -39,7 +39,7 @@ struct Page {
     path: String,
     device: Device,
     locale: &'static str,
-    attributes: BTreeMap<String, Scalar>,
+    attributes: SmallMap<Scalar>,
     survey_active: bool,
 }
 
@@ -49,7 +49,7 @@ impl Page {
             path: path.to_owned(),
             device: Device::Desktop,
             locale: "en-GB",
-            attributes: BTreeMap::new(),
+            attributes: SmallMap::new(),
             survey_active: false,
         }
     }
@@ -258,7 +258,7 @@ fn custom_events_with_property_filters() {
         json!({"on": {"event": "upgrade", "where": {"plan": "pro", "seats": 5, "annual": true}}}),
     );
     let p = Page::at("/");
-    let props = |v: Value| -> BTreeMap<String, Scalar> { serde_json::from_value(v).unwrap() };
+    let props = |v: Value| -> SmallMap<Scalar> { serde_json::from_value(v).unwrap() };
     let good = props(json!({"plan": "pro", "seats": 5, "annual": true, "extra": "ignored"}));
     assert!(
         shown(&run(
@@ -346,7 +346,7 @@ fn custom_events_with_property_filters() {
             &visitor(),
             Signal::Event {
                 name: "purchase",
-                props: &BTreeMap::new()
+                props: &SmallMap::new()
             },
             NOW
         ))
@@ -674,7 +674,7 @@ fn the_demo_config_behaves_as_its_pages_expect() {
     .unwrap();
     let c = PublicConfig::from(&parse(&src).unwrap());
     let v = visitor();
-    let none = BTreeMap::new();
+    let none = SmallMap::new();
     let purchase = Signal::Event {
         name: "purchase",
         props: &none,
@@ -768,14 +768,14 @@ proptest! {
         let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/sites/demo-shop.json")).unwrap();
         let c = PublicConfig::from(&parse(&src).unwrap());
         let mut state = VisitorState::new(visitor_id);
-        let h = state.surveys.entry("post-purchase".into()).or_default();
+        let h = state.surveys.get_or_insert_with("post-purchase", Default::default);
         h.displays = displays;
         h.answered = answered_ago.map(|d| NOW - d * DAY_MS);
         h.dismissed = dismissed_ago.map(|d| NOW - d * DAY_MS);
         if let Some(d) = other_ago {
             state.record_display("cart-exit", NOW - d * DAY_MS);
         }
-        let props = BTreeMap::new();
+        let props = SmallMap::new();
         let signal = match signal_kind {
             0 => Signal::PageView,
             1 => Signal::Click { selector: "#checkout-button" },

@@ -10,6 +10,7 @@
 //! has already validated. It is strict about shape, so a config from a newer collector that
 //! this widget cannot understand is refused as a whole, naming the field.
 
+use crate::map::SmallMap;
 mod config;
 mod state;
 mod wire;
@@ -119,11 +120,11 @@ impl<T: FromValue> FromValue for Vec<T> {
     }
 }
 
-impl<T: FromValue> FromValue for std::collections::BTreeMap<String, T> {
+impl<T: FromValue> FromValue for SmallMap<T> {
     fn from_value(v: &Json) -> Result<Self> {
         // Inserting one by one: `collect` into a BTreeMap sorts first, and each sort is a few
         // KB of WASM per key-value type.
-        let mut out = std::collections::BTreeMap::new();
+        let mut out = SmallMap::new();
         for (k, v) in v.as_object().ok_or(WRONG)?.iter() {
             out.insert(k.to_owned(), T::from_value(v)?);
         }

@@ -4,8 +4,8 @@ use super::{ToValue, obj, string};
 use crate::answer::Answer;
 use crate::config::{Device, Scalar};
 use crate::json::{Json, Object};
+use crate::map::SmallMap;
 use crate::wire::{Context, DisplaySubmission, ResponseBody, WIRE_VERSION};
-use std::collections::BTreeMap;
 
 impl ToValue for Scalar {
     fn to_value(&self) -> Json {
@@ -52,7 +52,7 @@ impl ToValue for Answer {
     }
 }
 
-fn attributes(a: &BTreeMap<String, Scalar>) -> Option<Json> {
+fn attributes(a: &SmallMap<Scalar>) -> Option<Json> {
     (!a.is_empty()).then(|| {
         let mut m = Object::new();
         for (k, v) in a {
