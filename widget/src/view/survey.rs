@@ -534,14 +534,6 @@ pub fn on_brand(hex: &str) -> &'static str {
         ],
         _ => return "#fff",
     };
-    let lin = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.03928 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
     let l = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
     // Contrast with white is 1.05 / (l + 0.05); with black (l + 0.05) / 0.05.
     if 1.05 / (l + 0.05) >= (l + 0.05) / 0.05 {
@@ -551,9 +543,42 @@ pub fn on_brand(hex: &str) -> &'static str {
     }
 }
 
+/// The sRGB channel `c` (0–255) in linear light: WCAG's `((c + 0.055) / 1.055)^2.4`.
+fn lin(c: u8) -> f64 {
+    let c = f64::from(c) / 255.0;
+    if c <= 0.03928 {
+        c / 12.92
+    } else {
+        pow_2_4((c + 0.055) / 1.055)
+    }
+}
+
+/// x^2.4 for x in (0, 1] as the fifth root of x^12, by Newton's method from x^2 (which is
+/// above it): `f64::powf` pulls libm's `pow` (1.4 KB) into the WASM for this one call.
+fn pow_2_4(x: f64) -> f64 {
+    let x2 = x * x;
+    let x4 = x2 * x2;
+    let a = x4 * x4 * x4;
+    let mut y = x2;
+    for _ in 0..12 {
+        let y4 = (y * y) * (y * y);
+        y -= (y * y4 - a) / (5.0 * y4);
+    }
+    y
+}
+
 #[cfg(test)]
 mod tests {
-    use super::on_brand;
+    use super::{lin, on_brand};
+
+    #[test]
+    fn linear_light_matches_the_wcag_formula() {
+        for c in 0..=255u8 {
+            let x = f64::from(c) / 255.0;
+            let want = if x <= 0.03928 { x / 12.92 } else { ((x + 0.055) / 1.055).powf(2.4) };
+            assert!((lin(c) - want).abs() <= 1e-12, "{c}: {} vs {want}", lin(c));
+        }
+    }
 
     #[test]
     fn text_on_the_brand_colour_stays_legible() {
