@@ -14,6 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 pub fn validate(config: &SiteConfig) -> Vec<Issue> {
     let mut v = Validator { issues: Vec::new() };
     v.site(config);
+    if v.issues.is_empty() {
+        v.readable_by_the_widget(config);
+    }
     v.issues
 }
 
@@ -22,6 +25,25 @@ struct Validator {
 }
 
 impl Validator {
+    /// The widget reads the public part with its own JSON reader and conversions
+    /// (`crate::json`, `crate::value`), not serde; a config it could not read would show no
+    /// survey at all, with only a console line to say why. Checked here, where the owner sees it.
+    fn readable_by_the_widget(&mut self, config: &SiteConfig) {
+        let Ok(text) = serde_json::to_string(&super::PublicConfig::from(config)) else {
+            return;
+        };
+        if let Err(e) = super::PublicConfig::from_json(&text) {
+            self.push(
+                JsonPath::root(),
+                format!(
+                    "the widget cannot read this config ({e}): is an object in it larger than \
+                     {} members? If not, this is a Tenpoint bug: please report it",
+                    crate::json::MAX_MEMBERS
+                ),
+            );
+        }
+    }
+
     fn push(&mut self, path: JsonPath, message: impl Into<String>) {
         self.issues.push(Issue::new(path, message.into()));
     }

@@ -15,7 +15,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-pub use read::{JsonError, parse};
+pub use read::{JsonError, MAX_MEMBERS, parse};
 
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]

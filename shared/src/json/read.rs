@@ -14,6 +14,12 @@ pub struct JsonError {
 /// serde_json's default: 127 nested arrays or objects read, the 128th is refused.
 const MAX_DEPTH: usize = 127;
 
+/// Members of one object. [`Object`] finds keys by a linear scan (its objects are small), so
+/// an object of n members costs n²/2 comparisons to read: capped, a hostile or runaway one
+/// (a page tracking an event with a huge properties object) costs milliseconds, not seconds.
+/// The public config's largest object (a text in every locale) is far below this.
+pub const MAX_MEMBERS: usize = 1024;
+
 pub fn parse(text: &str) -> Result<Json, JsonError> {
     let mut r = Reader {
         b: text.as_bytes(),
@@ -120,6 +126,9 @@ impl Reader<'_> {
             self.space();
             if self.peek() != Some(b'"') {
                 return self.fail("expected a key");
+            }
+            if o.len() == MAX_MEMBERS {
+                return self.fail("too many members in one object");
             }
             let k = self.string()?;
             if !self.eat(b':') {

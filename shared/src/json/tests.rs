@@ -119,6 +119,18 @@ fn writes_compact_text_like_json_stringify() {
     assert_eq!(Json::from(-0.0).stringify(), "0");
 }
 
+#[test]
+fn huge_objects_are_refused_quickly() {
+    let members = |n: usize| {
+        let inner: Vec<String> = (0..n).map(|i| format!("\"k{i}\":{i}")).collect();
+        format!("{{{}}}", inner.join(","))
+    };
+    let ok = parse(&members(super::MAX_MEMBERS)).unwrap();
+    assert_eq!(ok.as_object().map(Object::len), Some(super::MAX_MEMBERS));
+    let err = parse(&members(200_000)).unwrap_err();
+    assert_eq!(err.reason, "too many members in one object");
+}
+
 /// Near the extremes the reader may be a few ulps off (see `read::Decimal::value`).
 #[test]
 fn extreme_numbers_read_close() {

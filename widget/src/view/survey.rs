@@ -575,7 +575,11 @@ mod tests {
     fn linear_light_matches_the_wcag_formula() {
         for c in 0..=255u8 {
             let x = f64::from(c) / 255.0;
-            let want = if x <= 0.03928 { x / 12.92 } else { ((x + 0.055) / 1.055).powf(2.4) };
+            let want = if x <= 0.03928 {
+                x / 12.92
+            } else {
+                ((x + 0.055) / 1.055).powf(2.4)
+            };
             assert!((lin(c) - want).abs() <= 1e-12, "{c}: {} vs {want}", lin(c));
         }
     }
