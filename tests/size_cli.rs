@@ -44,7 +44,20 @@ fn reports_every_file_and_the_idle_page() {
             .expect("the WASM row");
         assert!(wasm.split_whitespace().count() == 4, "{wasm}");
         assert!(total.1 > loader.1, "{text}");
+        // A page that shows a survey fetches every file and the config.
+        let survey = row(&text, "page showing a survey");
+        assert_eq!(survey.1, total.1 + config.1, "{text}");
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("budget demo-shop: page showing a survey ")),
+            "{text}"
+        );
     }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("budget demo-shop: page without a survey ")),
+        "{text}"
+    );
 }
 
 #[test]

@@ -11,6 +11,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Display;
+use std::fmt::Write as _;
 
 pub struct Asset {
     /// Below the collector's base URL: `widget.js`, `widget/app.<hash>.wasm`.
@@ -121,11 +122,21 @@ pub fn size_report() -> String {
     out
 }
 
-/// Each site's public config as served (`GET /v1/sites/{site}/config`), and what a page on
-/// which no survey can fire fetches: the loader and that config (the budget is 5 KB gzip).
+/// DESIGN.md's budgets, gzip bytes: what a page fetches when no survey can fire there (the
+/// loader and the config), and when one shows (everything).
+const IDLE_BUDGET: usize = 5 * 1024;
+const SURVEY_BUDGET: usize = 90 * 1024;
+const SURVEY_STRETCH: usize = 60 * 1024;
+
+/// Each site's public config as served (`GET /v1/sites/{site}/config`), what a page fetches
+/// when no survey can fire (the loader and that config) and when one shows (every widget file
+/// and the config), then each site against the budgets.
 pub fn config_size_report(sites: &crate::registry::Sites) -> String {
     let mut out = String::new();
+    let mut verdicts = String::new();
     let loader = find("widget.js");
+    let app_built = ASSETS.len() > 1;
+    let all = |f: fn(&Asset) -> usize| ASSETS.iter().map(f).sum::<usize>();
     for site in sites.ids().filter_map(|id| sites.get(id)) {
         let e = &site.public_json;
         let (raw, gzip, brotli) = (e.raw.len(), e.gzip.len(), e.brotli.len());
@@ -135,16 +146,45 @@ pub fn config_size_report(sites: &crate::registry::Sites) -> String {
             gzip,
             brotli,
         ));
-        if let Some(l) = loader {
+        let Some(l) = loader else { continue };
+        let idle = l.gzip.len() + gzip;
+        out.push_str(&row(
+            "  page without a survey",
+            l.raw.len() + raw,
+            idle,
+            l.brotli.len() + brotli,
+        ));
+        let _ = writeln!(
+            verdicts,
+            "budget {}: page without a survey {}",
+            site.config.site,
+            verdict(idle, IDLE_BUDGET)
+        );
+        if app_built {
+            let survey = all(|a| a.gzip.len()) + gzip;
             out.push_str(&row(
-                "  page without a survey",
-                l.raw.len() + raw,
-                l.gzip.len() + gzip,
-                l.brotli.len() + brotli,
+                "  page showing a survey",
+                all(|a| a.raw.len()) + raw,
+                survey,
+                all(|a| a.brotli.len()) + brotli,
             ));
+            let _ = writeln!(
+                verdicts,
+                "budget {}: page showing a survey {} (stretch goal {SURVEY_STRETCH} B)",
+                site.config.site,
+                verdict(survey, SURVEY_BUDGET)
+            );
         }
     }
-    out
+    out + &verdicts
+}
+
+fn verdict(gzip: usize, budget: usize) -> String {
+    if gzip <= budget {
+        format!("{gzip} B gzip, within {budget} B")
+    } else {
+        format!("{gzip} B gzip, OVER {budget} B by {} B", gzip - budget)
+    }
 }
 
 /// One line of the size tables.
