@@ -105,18 +105,20 @@ fn period_out(p: Period) -> PeriodOut {
 }
 
 /// Builds the report for `site` (and `survey`, whose questions decide the CSAT, CES and GAP
-/// blocks) over `period`, compared with the period of the same length just before it.
+/// blocks) over `period`, compared with the period of the same length just before it, from
+/// what is stored at `now`.
 pub async fn build(
     store: &dyn Store,
     site: &str,
     survey: Option<&Survey>,
     period: Period,
     group_by: Option<GroupBy>,
+    now: Millis,
 ) -> Result<Report, StoreError> {
     let scope = Scope {
         site,
         survey: survey.map(|s| s.id.as_str()),
-        period,
+        period: period.as_of(now),
     };
     let length = period.to - period.from;
     let prev_period = Period {

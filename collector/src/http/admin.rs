@@ -56,10 +56,10 @@ fn parse_time(name: &str, value: &str, end_of_day: bool) -> Result<Millis, ApiEr
     Ok(if end_of_day { start + DAY_MS } else { start })
 }
 
-fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+fn period(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Period, ApiError> {
     let to = match to {
         Some(v) => parse_time("to", v, true)?,
-        None => now_ms(),
+        None => now,
     };
     let from = match from {
         Some(v) => parse_time("from", v, false)?,
@@ -110,13 +110,15 @@ pub async fn report(
         })?),
         None => None,
     };
-    let period = period(p.from.as_deref(), p.to.as_deref())?;
+    let now = now_ms();
+    let period = period(p.from.as_deref(), p.to.as_deref(), now)?;
     let report = report::build(
         state.store.as_ref(),
         &entry.config.site,
         survey,
         period,
         group_by,
+        now,
     )
     .await?;
     Ok(Json(report).into_response())
@@ -162,7 +164,7 @@ pub async fn list_responses(
         return Err(ApiError::BadRequest(format!("limit must be 1–{MAX_PAGE}")));
     }
     let period = if p.from.is_some() || p.to.is_some() {
-        Some(period(p.from.as_deref(), p.to.as_deref())?)
+        Some(period(p.from.as_deref(), p.to.as_deref(), now_ms())?)
     } else {
         None
     };
@@ -258,8 +260,8 @@ mod tests {
             1_767_225_600_000
         );
         assert!(parse_time("from", "yesterday", false).is_err());
-        assert!(period(Some("2026-02-01"), Some("2026-01-01")).is_err());
-        let p = period(None, Some("2026-01-31")).unwrap();
+        assert!(period(Some("2026-02-01"), Some("2026-01-01"), 0).is_err());
+        let p = period(None, Some("2026-01-31"), 0).unwrap();
         assert_eq!(p.to - p.from, 30 * DAY_MS);
     }
 

@@ -148,6 +148,23 @@ pub struct Period {
     pub to: Millis,
 }
 
+impl Period {
+    /// The same answers, read as of `now`. Every row carries the time it was stored, so none
+    /// lies after `now`: a period that reaches `now` may end at the next whole hour instead.
+    /// That hour then comes whole from the hour rollups rather than row by row, which after a
+    /// burst in the current hour is tens of thousands of rows.
+    pub fn as_of(self, now: Millis) -> Period {
+        let hour = report_sql::HOUR_MS;
+        if self.to < now || self.to.rem_euclid(hour) == 0 {
+            return self;
+        }
+        Period {
+            to: self.to.div_euclid(hour) * hour + hour,
+            ..self
+        }
+    }
+}
+
 /// What a report covers.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope<'a> {

@@ -268,6 +268,21 @@ impl Dialect {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_period_reaching_now_is_read_to_the_end_of_the_hour() {
+        let (h, t) = (HOUR_MS, 1_000 * HOUR_MS);
+        let p = |from, to| Period { from, to };
+        // Reaches now: the partial last hour becomes a whole one.
+        assert_eq!(p(t - 50 * h, t + 5).as_of(t + 5), p(t - 50 * h, t + h));
+        assert_eq!(p(t - 50 * h, t + 5).as_of(t + 1), p(t - 50 * h, t + h));
+        // Ends before now, or on an hour already: unchanged.
+        assert_eq!(p(t - 50 * h, t + 5).as_of(t + 6), p(t - 50 * h, t + 5));
+        assert_eq!(p(t - 50 * h, t).as_of(t - 3), p(t - 50 * h, t));
+        // And the bounds then have no partial hour at the end.
+        let b = Bounds::of(p(t - 50 * h + 7, t + 5).as_of(t + 5));
+        assert_eq!(b.rows[1].from, b.rows[1].to);
+    }
+
     use super::*;
 
     fn p(from: Millis, to: Millis) -> Period {
