@@ -46,10 +46,6 @@ impl<V> SmallMap<V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
 
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.find(key).ok().map(|i| &mut self.0[i].1)
-    }
-
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()
     }
@@ -85,17 +81,9 @@ impl<V> SmallMap<V> {
         self.0.clear();
     }
 
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut V) -> bool) {
-        self.0.retain_mut(|(k, v)| keep(k, v));
-    }
-
     /// In key order, as `BTreeMap::iter`.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &V)> + ExactSizeIterator {
         self.0.iter().map(|(k, v)| (k, v))
-    }
-
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut V)> {
-        self.0.iter_mut().map(|(k, v)| (&*k, v))
     }
 
     pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
@@ -105,28 +93,11 @@ impl<V> SmallMap<V> {
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &V> + ExactSizeIterator {
         self.0.iter().map(|(_, v)| v)
     }
-
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut V> {
-        self.0.iter_mut().map(|(_, v)| v)
-    }
-
-    pub fn first_key_value(&self) -> Option<(&String, &V)> {
-        self.0.first().map(|(k, v)| (k, v))
-    }
 }
 
 impl<V: fmt::Debug> fmt::Debug for SmallMap<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(self.iter()).finish()
-    }
-}
-
-impl<V> std::ops::Index<&str> for SmallMap<V> {
-    type Output = V;
-
-    /// Panics on a missing key, as `BTreeMap` indexing does.
-    fn index(&self, key: &str) -> &V {
-        self.get(key).expect("no such key in the map")
     }
 }
 
@@ -145,12 +116,6 @@ impl<V> Extend<(String, V)> for SmallMap<V> {
         for (k, v) in iter {
             self.insert(k, v);
         }
-    }
-}
-
-impl<V, const N: usize> From<[(String, V); N]> for SmallMap<V> {
-    fn from(pairs: [(String, V); N]) -> Self {
-        pairs.into_iter().collect()
     }
 }
 
