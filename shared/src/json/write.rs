@@ -1,6 +1,7 @@
-//! [`Json`] to compact text, byte for byte what `JSON.stringify` writes for the same value
-//! except that non-ASCII stays raw UTF-8 (as there) and non-finite numbers become `null` (as
-//! there too). No `core::fmt`: its machinery is kilobytes of WASM the widget otherwise avoids.
+//! [`Json`] to compact text as `JSON.stringify` writes it: no spaces, non-ASCII as raw UTF-8,
+//! control characters escaped, non-finite numbers as `null`. Float digits are the shortest
+//! that read back exactly (the exponent may be spelled differently). No `core::fmt`: its
+//! machinery is kilobytes of WASM the widget otherwise avoids.
 
 use super::{Json, MAX_EXACT};
 
