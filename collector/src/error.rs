@@ -28,6 +28,11 @@ pub enum ApiError {
     Conflict(String),
     #[error("too many requests; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
+    /// The database refused this submission for what it contains; sending it again cannot
+    /// help, so it is a 4xx (the widget drops it) and not a 503 (the widget would retry it
+    /// forever). Details go to the log only.
+    #[error("the database refused this submission; nothing was stored")]
+    Refused,
     /// Storage failed: the write was not committed. Details go to the log only.
     #[error("storage is unavailable; nothing was stored, retry later")]
     Unavailable,
@@ -65,6 +70,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -81,6 +87,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",
         }
     }
@@ -88,8 +95,16 @@ impl ApiError {
 
 impl From<crate::storage::StoreError> for ApiError {
     fn from(e: crate::storage::StoreError) -> Self {
-        tracing::error!(error = %e, "storage error");
-        ApiError::Unavailable
+        match e {
+            crate::storage::StoreError::Refused(_) => {
+                tracing::warn!(error = %e, "the database refused a write");
+                ApiError::Refused
+            }
+            _ => {
+                tracing::error!(error = %e, "storage error");
+                ApiError::Unavailable
+            }
+        }
     }
 }
 

@@ -174,6 +174,15 @@ pub async fn list_responses(
             ApiError::BadRequest("before: not a cursor from a previous page".into())
         })?),
     };
+    for (name, value) in [("survey", &p.survey), ("page", &p.page), ("q", &p.q)] {
+        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+            // No stored text holds one (ingest stores U+0000 as U+FFFD), and PostgreSQL
+            // cannot even compare text with it: refused alike on both backends.
+            return Err(ApiError::BadRequest(format!(
+                "{name} must not contain the NUL character (U+0000)"
+            )));
+        }
+    }
     if p.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
         return Err(ApiError::BadRequest(
             "q may be at most 200 characters".into(),

@@ -13,17 +13,29 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// Ready when the database answers: a load balancer stops sending traffic otherwise.
+/// Ready when the database answers and writes commit: a load balancer stops sending traffic
+/// otherwise. While writes fail (a full disk), each call tries a probe write, so readiness
+/// returns by itself once the cause is gone.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => {
-            Json(json!({"status": "ready", "database": state.store.backend()})).into_response()
-        }
+    let backend = state.store.backend();
+    let problem = match state.store.ping().await {
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
+            Some("the database is unreachable".to_owned())
+        }
+        Ok(()) => state
+            .writer
+            .check(state.store.as_ref())
+            .await
+            .map(|e| format!("writes are failing: {e}")),
+    };
+    match problem {
+        None => Json(json!({"status": "ready", "database": backend})).into_response(),
+        Some(reason) => {
+            tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": state.store.backend()})),
+                Json(json!({"status": "unavailable", "database": backend, "reason": reason})),
             )
                 .into_response()
         }

@@ -79,7 +79,7 @@ pub fn response_write(
     let answers = valid
         .answers
         .iter()
-        .map(|(k, a)| (k.clone(), a.to_json()))
+        .map(|(k, a)| (k.clone(), storable(a.to_json())))
         .collect();
     ResponseWrite {
         site: config.site.clone(),
@@ -93,8 +93,28 @@ pub fn response_write(
         category: valid.category,
         context: context(r.context()),
         answers,
-        attributes: serde_json::to_value(&r.attributes).unwrap_or_else(|_| serde_json::json!({})),
+        attributes: storable(
+            serde_json::to_value(&r.attributes).unwrap_or_else(|_| serde_json::json!({})),
+        ),
         scores,
+    }
+}
+
+/// Free text as both databases can store it: U+0000 becomes U+FFFD. PostgreSQL's `text` and
+/// `jsonb` cannot hold U+0000 (SQLite can), JSON may carry it as `\u0000`, and an answer
+/// must mean the same on either backend. Replacing it rather than refusing the submission
+/// keeps the visitor's answer: the widget drops a refused one for good. Object keys, and
+/// every other free text (ids, labels, URLs), are refused with control characters by the
+/// wire checks.
+fn storable(v: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => Value::String(s.replace('\0', "\u{fffd}")),
+        Value::Array(items) => Value::Array(items.into_iter().map(storable).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, storable(v))).collect())
+        }
+        other => other,
     }
 }
 
@@ -106,5 +126,22 @@ fn score(question: &str, kind: ScoreKind, value: u8) -> ScoreWrite {
         score: Some(i16::from(value)),
         expectation: None,
         experience: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::storable;
+    use serde_json::json;
+
+    #[test]
+    fn nul_is_stored_as_the_replacement_character_at_any_depth() {
+        let v =
+            json!({"why": "a\u{0}b", "n": 3, "list": ["\u{0}", "ok"], "o": {"x": "\u{0}\u{0}"}});
+        assert_eq!(
+            storable(v),
+            json!({"why": "a\u{fffd}b", "n": 3, "list": ["\u{fffd}", "ok"], "o": {"x": "\u{fffd}\u{fffd}"}})
+        );
+        assert_eq!(storable(json!("plain")), json!("plain"));
     }
 }

@@ -4,7 +4,8 @@
 //! 2xx is sent only after the transaction holding its write has committed.
 
 use crate::storage::{Outcome, Store, StoreError, Write};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most writes per transaction: big enough to amortize the commit, small enough that one
@@ -18,6 +19,7 @@ type Job = (Write, oneshot::Sender<Result<Outcome, StoreError>>);
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Job>,
+    health: Arc<WriteHealth>,
 }
 
 /// Resolves when every queued write has been applied (after all `Writer` clones are dropped).
@@ -32,11 +34,57 @@ impl WriterTask {
 /// Observes batch sizes, for metrics.
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
+/// Whether writes commit right now, as the last one to finish found. Readiness reads it: a
+/// collector whose disk is full must stop getting traffic it can only refuse, and get it back
+/// by itself once a write commits again.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    /// Why the last write failed and when, while no write has committed since.
+    failure: Mutex<Option<(String, Instant)>>,
+}
+
+/// How long a failed write speaks for itself before readiness asks a probe write instead.
+/// A probe is a small row: it may commit where an answer does not (a disk with a few
+/// kilobytes left), so right after a real failure the failure is the better witness.
+const TRUST_A_FAILURE_FOR: Duration = Duration::from_secs(1);
+
+impl WriteHealth {
+    /// Why the last write failed, while no write has committed since.
+    pub fn failure(&self) -> Option<String> {
+        self.failure
+            .lock()
+            .ok()
+            .and_then(|f| f.as_ref().map(|(e, _)| e.clone()))
+    }
+
+    fn fresh_failure(&self) -> Option<String> {
+        self.failure.lock().ok().and_then(|f| {
+            f.as_ref()
+                .filter(|(_, at)| at.elapsed() < TRUST_A_FAILURE_FOR)
+                .map(|(e, _)| e.clone())
+        })
+    }
+
+    fn record(&self, result: Result<(), &StoreError>) {
+        if let Ok(mut f) = self.failure.lock() {
+            match result {
+                Ok(()) => {
+                    if f.take().is_some() {
+                        tracing::info!("writes commit again");
+                    }
+                }
+                Err(e) => *f = Some((e.to_string(), Instant::now())),
+            }
+        }
+    }
+}
+
 impl Writer {
     pub fn start(store: Arc<dyn Store>, observe: Option<BatchObserver>) -> (Writer, WriterTask) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let task = tokio::spawn(run(store, rx, observe));
-        (Writer { tx }, WriterTask(task))
+        let health = Arc::new(WriteHealth::default());
+        let task = tokio::spawn(run(store, rx, observe, health.clone()));
+        (Writer { tx, health }, WriterTask(task))
     }
 
     /// Queues a write and waits until it is committed (or failed).
@@ -49,9 +97,28 @@ impl Writer {
         wait.await
             .map_err(|_| StoreError::Database("the writer has stopped".into()))?
     }
+
+    /// `None` when writes commit; else why not. A failure more than a moment old is checked
+    /// again with a probe write, so that readiness comes back once the cause is gone even
+    /// when no traffic arrives to show it (a load balancer sends none to a collector it
+    /// took out).
+    pub async fn check(&self, store: &dyn Store) -> Option<String> {
+        self.health.failure()?;
+        if let Some(fresh) = self.health.fresh_failure() {
+            return Some(fresh);
+        }
+        let probe = store.probe_write().await;
+        self.health.record(probe.as_ref().map(|_| ()));
+        self.health.failure()
+    }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, observe: Option<BatchObserver>) {
+async fn run(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<Job>,
+    observe: Option<BatchObserver>,
+    health: Arc<WriteHealth>,
+) {
     let mut writes = Vec::with_capacity(MAX_BATCH);
     let mut waiters = Vec::with_capacity(MAX_BATCH);
     while let Some((w, done)) = rx.recv().await {
@@ -69,37 +136,45 @@ async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>, observe: Option
         if let Some(o) = &observe {
             o(writes.len());
         }
-        match store.apply(&writes).await {
-            Ok(outcomes) => {
-                for (done, outcome) in waiters.drain(..).zip(outcomes) {
-                    let _ = done.send(Ok(outcome));
+        let results = commit(store.as_ref(), &writes).await;
+        health.record(results.as_ref().map(|_| ()));
+        match results {
+            Ok(results) => {
+                for (done, result) in waiters.drain(..).zip(results) {
+                    let _ = done.send(result);
                 }
             }
-            Err(e) if writes.len() == 1 => {
-                tracing::error!(error = %e, "write failed; nothing was committed");
+            Err(e) => {
+                tracing::error!(error = %e, writes = writes.len(), "write failed; nothing was committed");
                 for done in waiters.drain(..) {
                     let _ = done.send(Err(e.clone()));
                 }
             }
-            Err(e) => {
-                // One bad write must not fail its neighbours: retry them one by one.
-                tracing::warn!(error = %e, batch = writes.len(), "write batch failed; retrying its writes one by one");
-                for (w, done) in writes.iter().zip(waiters.drain(..)) {
-                    let result = store
-                        .apply(std::slice::from_ref(w))
-                        .await
-                        .and_then(|mut o| {
-                            o.pop().ok_or_else(|| {
-                                StoreError::Database("no outcome for a write".into())
-                            })
-                        });
-                    if let Err(e) = &result {
-                        tracing::error!(error = %e, "write failed; nothing was committed");
-                    }
-                    let _ = done.send(result);
-                }
-            }
         }
         writes.clear();
+    }
+}
+
+/// Commits a batch. When it fails as a whole, it is tried once more with each write under a
+/// savepoint of its own, in one transaction: a write the database refuses for its content
+/// then fails alone and its neighbours commit together. (Retrying each write in a
+/// transaction of its own would cost one commit, one fsync, per write.) The outer `Err`
+/// means nothing was committed.
+async fn commit(
+    store: &dyn Store,
+    writes: &[Write],
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    match store.apply(writes).await {
+        Ok(outcomes) => Ok(outcomes.into_iter().map(Ok).collect()),
+        Err(e @ StoreError::Refused(_)) if writes.len() == 1 => Ok(vec![Err(e)]),
+        Err(e) if writes.len() == 1 => Err(e),
+        Err(e) => {
+            tracing::warn!(error = %e, batch = writes.len(), "write batch failed; retrying it with a savepoint per write");
+            let results = store.apply_each(writes).await?;
+            for e in results.iter().filter_map(|r| r.as_ref().err()) {
+                tracing::warn!(error = %e, "a write was refused; its neighbours committed");
+            }
+            Ok(results)
+        }
     }
 }

@@ -25,6 +25,10 @@ pub enum StoreError {
     /// The database failed or is unreachable; details are in the log, not in responses.
     #[error("database error: {0}")]
     Database(String),
+    /// The database refused this one write for what it contains (a constraint or a data
+    /// exception): sending it again cannot help, unlike after a [`StoreError::Database`].
+    #[error("the database refused the write: {0}")]
+    Refused(String),
     #[error("cannot open the database: {0}")]
     Connect(String),
     #[error("database migration failed: {0}")]
@@ -33,7 +37,71 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e.to_string())
+        if refused_for_its_content(&e) {
+            StoreError::Refused(e.to_string())
+        } else {
+            StoreError::Database(e.to_string())
+        }
+    }
+}
+
+/// Whether the database refused a statement because of the values in it, so that the same
+/// write would fail again on a healthy database: constraint violations on both backends,
+/// PostgreSQL's data exceptions (class 22: a NUL in text, a number out of range) and SQLite's
+/// too-big and type-mismatch errors. Everything else (a full disk, a lost connection) is the
+/// database's own trouble and worth a retry.
+fn refused_for_its_content(e: &sqlx::Error) -> bool {
+    use sqlx::error::ErrorKind;
+    let Some(db) = e.as_database_error() else {
+        return false;
+    };
+    if matches!(
+        db.kind(),
+        ErrorKind::UniqueViolation
+            | ErrorKind::ForeignKeyViolation
+            | ErrorKind::NotNullViolation
+            | ErrorKind::CheckViolation
+    ) {
+        return true;
+    }
+    let code = db.code().unwrap_or_default();
+    if db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .is_some()
+    {
+        code.starts_with("22")
+    } else {
+        // SQLITE_TOOBIG (18), SQLITE_MISMATCH (20), with or without an extended code.
+        code.parse::<i32>()
+            .is_ok_and(|c| matches!(c & 0xff, 18 | 20))
+    }
+}
+
+/// A connection of `pool` for a write, known to be outside any transaction. A connection
+/// whose last transaction ended in an error is never handed out again ([`discard`] closes
+/// it), but if one ever were, it is closed here rather than used: a "transaction" begun on it
+/// would be a savepoint inside a transaction that never commits, and every write
+/// acknowledged on it would be lost.
+async fn clean_connection<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+) -> Result<sqlx::pool::PoolConnection<DB>, sqlx::Error> {
+    use sqlx::Connection;
+    loop {
+        let conn = pool.acquire().await?;
+        if !conn.is_in_transaction() {
+            return Ok(conn);
+        }
+        tracing::error!("a pooled database connection is still inside a transaction; closing it");
+        discard(conn).await;
+    }
+}
+
+/// Closes a connection instead of returning it to the pool, after a write on it failed: its
+/// state (an aborted transaction, a rollback that failed after SQLite rolled back by itself
+/// on a full disk) is then unknown. The pool opens a fresh one for the next write.
+async fn discard<DB: sqlx::Database>(conn: sqlx::pool::PoolConnection<DB>) {
+    if let Err(e) = conn.close().await {
+        tracing::debug!(error = %e, "closing a failed connection");
     }
 }
 
@@ -298,8 +366,23 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// Applies the writes in one transaction, in order; returns one outcome per write. An
-    /// error means nothing of the batch was committed.
+    /// error means nothing of the batch was committed. `Ok` means the transaction committed:
+    /// after any failure the connection is closed, never reused in an unknown state.
     async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError>;
+
+    /// Like [`Store::apply`], but each write under a savepoint of its own: a write the
+    /// database refuses for its content ([`StoreError::Refused`]) is undone alone and reported
+    /// in its place, and the others commit together. The writer's fallback after a batch
+    /// failed, so that one bad write costs its neighbours a retry, never their answers. An
+    /// outer `Err` (any other failure) means nothing was committed.
+    async fn apply_each(
+        &self,
+        writes: &[Write],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError>;
+
+    /// Commits a small write (one settings row) to learn whether writes work right now;
+    /// readiness asks this while real writes are failing.
+    async fn probe_write(&self) -> Result<(), StoreError>;
 
     /// NPS histograms, one per group (the key is "" without grouping; NULL keys become "").
     async fn nps_histograms(

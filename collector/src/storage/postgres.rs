@@ -5,7 +5,7 @@ use super::report_sql::{Dialect, bind_scope};
 use super::sqlite::{fold_histograms, gap_row};
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{Acquire, Connection, Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -46,17 +46,75 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
-    async fn apply_once(&self, writes: &[Write]) -> Result<Vec<Outcome>, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        let mut out = vec![Outcome::Updated; writes.len()];
-        for i in lock_order(writes) {
-            out[i] = match &writes[i] {
-                Write::Display(d) => write_display(&mut tx, d).await?,
-                Write::Response(r) => write_response(&mut tx, r).await?,
-            };
+    /// One attempt at a batch on a clean connection (see [`clean_connection`]), closed after
+    /// any failure. With `isolate`, each write runs under a savepoint of its own (see
+    /// [`Store::apply_each`]).
+    async fn apply_once(
+        &self,
+        writes: &[Write],
+        isolate: bool,
+    ) -> Result<Vec<Result<Outcome, StoreError>>, sqlx::Error> {
+        let mut conn = clean_connection(&self.pool).await?;
+        let result = apply_on(&mut conn, writes, isolate).await;
+        if result.is_err() {
+            discard(conn).await;
         }
-        tx.commit().await?;
-        Ok(out)
+        result
+    }
+
+    /// Retries a batch that lost a deadlock (see [`MAX_ATTEMPTS`]).
+    async fn apply_batch(
+        &self,
+        writes: &[Write],
+        isolate: bool,
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        let mut attempt = 1;
+        loop {
+            match self.apply_once(writes, isolate).await {
+                Err(e) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
+                    tracing::debug!(attempt, error = %e, "write batch rolled back; retrying");
+                    attempt += 1;
+                }
+                other => return Ok(other?),
+            }
+        }
+    }
+}
+
+async fn apply_on(
+    conn: &mut sqlx::PgConnection,
+    writes: &[Write],
+    isolate: bool,
+) -> Result<Vec<Result<Outcome, StoreError>>, sqlx::Error> {
+    let mut tx = Connection::begin(conn).await?;
+    let mut out: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(writes.len());
+    out.resize_with(writes.len(), || Ok(Outcome::Updated));
+    for i in lock_order(writes) {
+        out[i] = if isolate {
+            let mut savepoint = (&mut tx).begin().await?;
+            match write_one(&mut savepoint, &writes[i]).await {
+                Ok(outcome) => {
+                    savepoint.commit().await?;
+                    Ok(outcome)
+                }
+                Err(e) if refused_for_its_content(&e) => {
+                    savepoint.rollback().await?;
+                    Err(StoreError::from(e))
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            Ok(write_one(&mut tx, &writes[i]).await?)
+        };
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn write_one(tx: &mut Transaction<'_, Postgres>, w: &Write) -> Result<Outcome, sqlx::Error> {
+    match w {
+        Write::Display(d) => write_display(tx, d).await,
+        Write::Response(r) => write_response(tx, r).await,
     }
 }
 
@@ -249,16 +307,30 @@ impl Store for PostgresStore {
     }
 
     async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
-        let mut attempt = 1;
-        loop {
-            match self.apply_once(writes).await {
-                Err(e) if attempt < MAX_ATTEMPTS && is_retryable(&e) => {
-                    tracing::debug!(attempt, error = %e, "write batch rolled back; retrying");
-                    attempt += 1;
-                }
-                other => return Ok(other?),
-            }
+        self.apply_batch(writes, false).await?.into_iter().collect()
+    }
+
+    async fn apply_each(
+        &self,
+        writes: &[Write],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        self.apply_batch(writes, true).await
+    }
+
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        let mut conn = clean_connection(&self.pool).await?;
+        let done = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('write_probe', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(now_ms().to_string())
+        .execute(&mut *conn)
+        .await;
+        if done.is_err() {
+            discard(conn).await;
         }
+        done?;
+        Ok(())
     }
 
     async fn nps_histograms(

@@ -102,6 +102,31 @@ fn buckets(site: &str, survey: &str, at: Millis) -> impl Iterator<Item = Bucket>
 }
 
 impl Deltas {
+    /// Adds another transaction part's changes (a write that committed under its savepoint).
+    pub fn merge(&mut self, other: Deltas) {
+        fn add<K: Ord, V: Default>(
+            into: &mut BTreeMap<K, V>,
+            from: BTreeMap<K, V>,
+            f: impl Fn(&mut V, V),
+        ) {
+            for (k, v) in from {
+                f(into.entry(k).or_default(), v);
+            }
+        }
+        add(&mut self.responses, other.responses, |a, b| *a += b);
+        add(&mut self.scores, other.scores, |a, b| *a += b);
+        add(&mut self.gaps, other.gaps, |a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        });
+        add(&mut self.displays, other.displays, |a, b| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        });
+    }
+
     /// Counts (`sign` 1) or uncounts (-1) a response row.
     pub fn response(&mut self, r: &CountedResponse, sign: i64) {
         for b in buckets(&r.site, &r.survey, r.created_at) {

@@ -9,7 +9,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Acquire, Connection, QueryBuilder, Row, Sqlite, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -29,6 +29,25 @@ const DIALECT: Dialect = Dialect {
 impl SqliteStore {
     /// `sqlite://path`, `sqlite:path` or a plain file path; the file is created if missing.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, None).await
+    }
+
+    /// Like [`SqliteStore::open`], with the file limited to `pages` pages, read whenever the
+    /// writer opens a connection (`PRAGMA max_page_count` holds per connection, and the writer
+    /// reopens its connection after a failed write). For tests: a full disk that they can
+    /// fill and empty again without root.
+    #[doc(hidden)]
+    pub async fn open_with_page_limit(
+        url: &str,
+        pages: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    ) -> Result<Self, StoreError> {
+        Self::open_with(url, Some(pages)).await
+    }
+
+    async fn open_with(
+        url: &str,
+        page_limit: Option<std::sync::Arc<std::sync::atomic::AtomicU32>>,
+    ) -> Result<Self, StoreError> {
         let base = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?
         } else {
@@ -45,6 +64,19 @@ impl SqliteStore {
             .pragma("cache_size", "-16384");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .after_connect(move |conn, _| {
+                let limit = page_limit
+                    .as_ref()
+                    .map(|p| p.load(std::sync::atomic::Ordering::SeqCst));
+                Box::pin(async move {
+                    if let Some(pages) = limit {
+                        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+                            .execute(conn)
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
@@ -76,6 +108,22 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+
+    /// One transaction on a clean writer connection (see [`clean_connection`]), closed after
+    /// any failure. With `isolate`, each write runs under a savepoint of its own (see
+    /// [`Store::apply_each`]); a refused write then leaves no trace, its rollup counts included.
+    async fn apply_batch(
+        &self,
+        writes: &[Write],
+        isolate: bool,
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        let mut conn = clean_connection(&self.writer).await?;
+        let result = apply_on(&mut conn, writes, isolate).await;
+        if result.is_err() {
+            discard(conn).await;
+        }
+        result
     }
 
     /// Recounts the rollups from the stored rows. The store keeps them current as it writes;
@@ -262,6 +310,50 @@ async fn rebuild_rollups(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Er
         sqlx::query(&sql).execute(&mut *tx).await?;
     }
     Ok(())
+}
+
+async fn apply_on(
+    conn: &mut sqlx::SqliteConnection,
+    writes: &[Write],
+    isolate: bool,
+) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+    let mut tx = Connection::begin(conn).await?;
+    let mut out = Vec::with_capacity(writes.len());
+    let mut deltas = Deltas::default();
+    for w in writes {
+        if isolate {
+            let mut savepoint = (&mut tx).begin().await?;
+            let mut own = Deltas::default();
+            match write_one(&mut savepoint, w, &mut own).await {
+                Ok(outcome) => {
+                    savepoint.commit().await?;
+                    deltas.merge(own);
+                    out.push(Ok(outcome));
+                }
+                Err(e @ StoreError::Refused(_)) => {
+                    savepoint.rollback().await?;
+                    out.push(Err(e));
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            out.push(Ok(write_one(&mut tx, w, &mut deltas).await?));
+        }
+    }
+    apply_deltas(&mut tx, &deltas).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn write_one(
+    tx: &mut Transaction<'_, Sqlite>,
+    w: &Write,
+    deltas: &mut Deltas,
+) -> Result<Outcome, StoreError> {
+    match w {
+        Write::Display(d) => write_display(tx, d, deltas).await,
+        Write::Response(r) => write_response(tx, r, deltas).await,
+    }
 }
 
 async fn write_display(
@@ -522,18 +614,30 @@ impl Store for SqliteStore {
     }
 
     async fn apply(&self, writes: &[Write]) -> Result<Vec<Outcome>, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        let mut out = Vec::with_capacity(writes.len());
-        let mut deltas = Deltas::default();
-        for w in writes {
-            out.push(match w {
-                Write::Display(d) => write_display(&mut tx, d, &mut deltas).await?,
-                Write::Response(r) => write_response(&mut tx, r, &mut deltas).await?,
-            });
+        self.apply_batch(writes, false).await?.into_iter().collect()
+    }
+
+    async fn apply_each(
+        &self,
+        writes: &[Write],
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        self.apply_batch(writes, true).await
+    }
+
+    async fn probe_write(&self) -> Result<(), StoreError> {
+        let mut conn = clean_connection(&self.writer).await?;
+        let done = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('write_probe', $1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(now_ms().to_string())
+        .execute(&mut *conn)
+        .await;
+        if done.is_err() {
+            discard(conn).await;
         }
-        apply_deltas(&mut tx, &deltas).await?;
-        tx.commit().await?;
-        Ok(out)
+        done?;
+        Ok(())
     }
 
     async fn nps_histograms(

@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod bad_input;
 mod cors_and_limits;
+mod faults;
 mod ingest;
 mod ops;
 mod reload;

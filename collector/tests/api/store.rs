@@ -20,7 +20,13 @@ fn ctx(path: &str) -> ContextWrite {
     }
 }
 
-fn resp(id: &str, visitor: &str, at: Millis, answers: serde_json::Value, nps: Option<u8>) -> Write {
+pub(crate) fn resp(
+    id: &str,
+    visitor: &str,
+    at: Millis,
+    answers: serde_json::Value,
+    nps: Option<u8>,
+) -> Write {
     Write::Response(ResponseWrite {
         site: "s".into(),
         id: id.into(),

@@ -98,6 +98,23 @@ impl TestDb {
         }
     }
 
+    /// An SQLite file limited to the number of pages in `pages` (read at each new writer
+    /// connection): a disk that fills up and empties again on the test's say.
+    pub async fn sqlite_with_page_limit(pages: Arc<AtomicU32>) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        let url = format!("sqlite:{}", path.display());
+        let store = SqliteStore::open_with_page_limit(&url, pages)
+            .await
+            .expect("sqlite store");
+        TestDb {
+            store: Arc::new(store),
+            url,
+            schema: None,
+            _dir: Some(dir),
+        }
+    }
+
     pub async fn cleanup(self) {
         if let Some((url, schema)) = &self.schema {
             if let Ok(admin) = sqlx::PgPool::connect(url).await {
@@ -156,6 +173,11 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, opts: Options) -> Option<TestApp> {
         let db = TestDb::new(backend).await?;
+        Some(Self::spawn_on(db, opts).await)
+    }
+
+    /// On a database made by the caller.
+    pub async fn spawn_on(db: TestDb, opts: Options) -> TestApp {
         let sites_dir = tempfile::tempdir().expect("temp dir");
         for (name, text) in &opts.sites {
             std::fs::write(sites_dir.path().join(name), text).expect("write site config");
@@ -180,14 +202,14 @@ impl TestApp {
         let task = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
-        Some(TestApp {
+        TestApp {
             addr,
             client: Client::new(),
             db,
             sites_dir,
             shutdown: Some(tx),
             task: Some(task),
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
