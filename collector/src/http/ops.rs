@@ -14,16 +14,28 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Ready when the database answers: a load balancer stops sending traffic otherwise.
+///
+/// Config problems (a sites folder gone, a file refused) say `"degraded"` and list `problems`,
+/// but stay 200: the sites last loaded are still served, so this collector still does its
+/// job, and taking it out of rotation would turn the problem into an outage, of every
+/// collector at once when they share the folder that went away.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let problems = state.sites.problems();
     match state.store.ping().await {
         Ok(()) => {
-            Json(json!({"status": "ready", "database": state.store.backend()})).into_response()
+            let status = if problems.is_empty() {
+                "ready"
+            } else {
+                "degraded"
+            };
+            Json(json!({"status": status, "database": state.store.backend(), "problems": problems}))
+                .into_response()
         }
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": state.store.backend()})),
+                Json(json!({"status": "unavailable", "database": state.store.backend(), "problems": problems})),
             )
                 .into_response()
         }
