@@ -1,12 +1,14 @@
 //! `tenpoint serve` as a process: the banner, the generated admin token, SIGHUP reloads,
-//! SIGTERM drains, bad configs refuse to start, `tenpoint export` reads what was stored.
+//! SIGTERM drains, bad configs refuse to start, `tenpoint export` reads what was stored, a
+//! sites folder removed and restored under load.
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Stdio};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 use tenpoint_e2e::{tenpoint, workspace_root};
 
@@ -20,8 +22,18 @@ struct Server {
 impl Server {
     /// Starts `tenpoint serve` on a free port and reads its banner.
     fn start(db: &Path, sites: &Path, extra: &[&str]) -> Server {
+        Server::launch(db, sites, &["--no-watch"], extra)
+    }
+
+    /// As `start`, with the config files watched (the default of `tenpoint serve`).
+    fn start_watching(db: &Path, sites: &Path, extra: &[&str]) -> Server {
+        Server::launch(db, sites, &[], extra)
+    }
+
+    fn launch(db: &Path, sites: &Path, watch: &[&str], extra: &[&str]) -> Server {
         let mut child = tenpoint()
-            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch"])
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(watch)
             .arg("--database")
             .arg(format!("sqlite:{}", db.display()))
             .arg("--sites")
@@ -337,4 +349,108 @@ fn demo_on_another_port_warns_about_the_origin() {
     assert!(!warning.contains("minimal"), "{warning}");
     let (code, _) = server.stop();
     assert_eq!(code, 0);
+}
+
+/// Polls `/readyz` until `cond` holds; config problems must never make it answer other than 200.
+fn wait_readyz(base: &str, what: &str, cond: impl Fn(&Value) -> bool) -> Value {
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let res = client.get(format!("{base}/readyz")).send().unwrap();
+        assert_eq!(res.status(), 200, "{what}");
+        let v: Value = res.json().unwrap();
+        if cond(&v) {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for: {what}; /readyz says {v}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The fault as an operator makes it: the sites folder deleted under a running collector
+/// (file watching on, as by default) while a widget keeps posting, then put back. Nothing may
+/// answer 404 (a widget drops its queued answers on one); the log says so once, not per poll.
+#[test]
+fn a_sites_folder_removed_and_restored_under_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites");
+    std::fs::create_dir(&sites).unwrap();
+    std::fs::write(sites.join("demo-shop.json"), demo_config()).unwrap();
+    let server = Server::start_watching(
+        &dir.path().join("t.db"),
+        &sites,
+        &["--rate-per-ip", "0", "--rate-per-site", "0"],
+    );
+    server.wait_log("site configs loaded");
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let poster = {
+        let (base, stop) = (server.base.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut statuses = Vec::new();
+            let mut n = 1u64;
+            while !stop.load(Ordering::Relaxed) {
+                statuses.push(post_response(&base, &format!("{n:016x}"), 9));
+                n += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            statuses
+        })
+    };
+
+    std::fs::remove_dir_all(&sites).unwrap();
+    let line = server.wait_log("site config path is missing, unreadable or empty");
+    assert!(line.contains(&sites.display().to_string()), "{line}");
+    let ready = wait_readyz(&server.base, "the missing folder reported", |v| {
+        v["status"] == "degraded"
+    });
+    assert!(
+        ready["problems"][0]
+            .as_str()
+            .is_some_and(|p| p.contains(&sites.display().to_string())),
+        "{ready}"
+    );
+    // Long enough for several polls, which must not log the same problem again.
+    std::thread::sleep(Duration::from_millis(2500));
+
+    // Put back as a restore does it: the folder first, then its files.
+    std::fs::create_dir(&sites).unwrap();
+    std::fs::write(sites.join("demo-shop.json"), demo_config()).unwrap();
+    server.wait_log("site config path is back");
+    wait_readyz(&server.base, "ready again", |v| v["status"] == "ready");
+
+    // The restored folder is watched: a site added to it goes live.
+    let second = demo_config().replace("\"site\": \"demo-shop\"", "\"site\": \"second-shop\"");
+    std::fs::write(sites.join("second.json"), second).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while client
+        .get(format!("{}/v1/sites/second-shop/config", server.base))
+        .send()
+        .unwrap()
+        .status()
+        != 200
+    {
+        assert!(
+            Instant::now() < deadline,
+            "a site added to the restored folder never went live"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    stop.store(true, Ordering::Relaxed);
+    let statuses = poster.join().unwrap();
+    assert!(statuses.len() > 50, "{} posts", statuses.len());
+    assert!(statuses.iter().all(|&s| s == 201), "{statuses:?}");
+    let (code, logs) = server.stop();
+    assert_eq!(code, 0);
+    let repeated: Vec<&String> = logs
+        .iter()
+        .filter(|l| l.contains("missing, unreadable or empty"))
+        .collect();
+    // The empty folder is one more state, logged once; nothing repeats.
+    assert!(repeated.len() <= 1, "{repeated:#?}");
 }

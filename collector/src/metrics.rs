@@ -39,6 +39,8 @@ pub struct Metrics {
     pub rate_limited: Family<ScopeLabels, Counter>,
     pub reloads: Family<ResultLabels, Counter>,
     pub sites: Gauge,
+    /// What `/readyz` lists as problems, for alerting: it stays ready while there are some.
+    pub config_problems: Gauge,
 }
 
 impl Metrics {
@@ -56,6 +58,7 @@ impl Metrics {
         let rate_limited = Family::<ScopeLabels, Counter>::default();
         let reloads = Family::<ResultLabels, Counter>::default();
         let sites = Gauge::default();
+        let config_problems = Gauge::default();
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -83,6 +86,11 @@ impl Metrics {
         );
         registry.register("config_reloads", "Site config reloads", reloads.clone());
         registry.register("sites", "Sites currently loaded", sites.clone());
+        registry.register(
+            "config_problems",
+            "Site config paths missing or unreadable, and files refused, at the last reload",
+            config_problems.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -92,6 +100,7 @@ impl Metrics {
             rate_limited,
             reloads,
             sites,
+            config_problems,
         }
     }
 

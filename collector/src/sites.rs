@@ -29,23 +29,33 @@ impl Loaded {
     }
 }
 
-/// Expands folders to the `*.json` files in them (sorted, not recursive); files stay as given.
+/// Expands folders to the `*.json` files in them (sorted, not recursive); files stay as given,
+/// so one that cannot be read is reported with the others by `load`.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| (p.clone(), e))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
-                .collect();
-            files.sort();
-            out.extend(files);
+            out.extend(list(p).map_err(|e| (p.clone(), e))?);
         } else {
             out.push(p.clone());
         }
     }
     Ok(out)
+}
+
+/// The files one configured path stands for. Unlike in `expand`, a path that is not there is
+/// an error here, not a file that fails to load later: the registry keeps what it last loaded
+/// from a path that vanished, but drops a site whose file was deleted from a folder still there.
+pub fn list(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if !std::fs::metadata(path)?.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// Reads, parses and validates each file; a site id defined twice is an error in the second file.

@@ -14,11 +14,18 @@ pub async fn healthz() -> &'static str {
 }
 
 /// Ready when the database answers and writes commit: a load balancer stops sending traffic
-/// otherwise. While writes fail (a full disk), each call tries a probe write, so readiness
-/// returns by itself once the cause is gone.
+/// otherwise (503, with the `reason`). While writes fail (a full disk), a failure more than
+/// a moment old is checked again with a probe write, so readiness returns by itself once
+/// the cause is gone.
+///
+/// Config problems (a sites folder gone, a file refused) say `"degraded"` and list `problems`,
+/// but stay 200: the sites last loaded are still served, so this collector still does its
+/// job, and taking it out of rotation would turn the problem into an outage, of every
+/// collector at once when they share the folder that went away.
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let backend = state.store.backend();
-    let problem = match state.store.ping().await {
+    let problems = state.sites.problems();
+    let unavailable = match state.store.ping().await {
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database unreachable");
             Some("the database is unreachable".to_owned())
@@ -29,13 +36,26 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
             .await
             .map(|e| format!("writes are failing: {e}")),
     };
-    match problem {
-        None => Json(json!({"status": "ready", "database": backend})).into_response(),
+    match unavailable {
+        None => {
+            let status = if problems.is_empty() {
+                "ready"
+            } else {
+                "degraded"
+            };
+            Json(json!({"status": status, "database": backend, "problems": problems}))
+                .into_response()
+        }
         Some(reason) => {
             tracing::warn!(%reason, "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": backend, "reason": reason})),
+                Json(json!({
+                    "status": "unavailable",
+                    "database": backend,
+                    "reason": reason,
+                    "problems": problems,
+                })),
             )
                 .into_response()
         }
