@@ -4,7 +4,6 @@
 use crate::tenpoint;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Stdio};
 
 pub const TOKEN: &str = "e2e-admin-token-0123456789";
@@ -13,39 +12,60 @@ pub struct Collector {
     child: Child,
     /// `http://127.0.0.1:PORT`
     pub base: String,
-    pub db: PathBuf,
+    /// The database URL (`sqlite:…/e2e.db` unless given).
+    pub database: String,
+    /// Flags added to `tenpoint serve`.
+    extra: Vec<String>,
     dir: tempfile::TempDir,
 }
 
 impl Collector {
-    /// Starts the collector with these site configs (file name, JSON).
+    /// Starts the collector with these site configs (file name, JSON) on an SQLite file of
+    /// its own.
     pub fn start(sites: &[(&str, String)]) -> Collector {
+        Self::start_on(sites, None, &[])
+    }
+
+    /// Starts the collector on `database` (an SQLite file of its own when `None`), with
+    /// `extra` flags for `tenpoint serve`.
+    pub fn start_on(sites: &[(&str, String)], database: Option<&str>, extra: &[&str]) -> Collector {
         let dir = tempfile::tempdir().expect("temp dir");
         let sites_dir = dir.path().join("sites");
         std::fs::create_dir(&sites_dir).expect("sites dir");
         for (name, json) in sites {
             std::fs::write(sites_dir.join(name), json).expect("write site");
         }
-        let db = dir.path().join("e2e.db");
-        let (child, base) = spawn(&dir, &db, "127.0.0.1:0");
+        let database = database.map_or_else(
+            || format!("sqlite:{}", dir.path().join("e2e.db").display()),
+            str::to_owned,
+        );
+        let extra: Vec<String> = extra.iter().map(|s| (*s).to_owned()).collect();
+        let (child, base) = spawn(&dir, &database, "127.0.0.1:0", &extra);
         Collector {
             child,
             base,
-            db,
+            database,
+            extra,
             dir,
         }
     }
 
-    /// Kills the process without warning and starts it again on the same port and database.
+    /// The process id, for signals and `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the process without warning (SIGKILL): no draining, no shutdown code runs.
     pub fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
+    /// Kills the process without warning and starts it again on the same port and database.
     pub fn restart(&mut self) {
         self.stop();
         let listen = self.base.trim_start_matches("http://").to_owned();
-        let (child, base) = spawn(&self.dir, &self.db, &listen);
+        let (child, base) = spawn(&self.dir, &self.database, &listen, &self.extra);
         self.child = child;
         assert_eq!(base, self.base);
     }
@@ -69,12 +89,35 @@ impl Collector {
         v["responses"].as_array().cloned().unwrap_or_default()
     }
 
+    /// Every stored response id of a site, following the listing's cursor to the end.
+    pub async fn all_response_ids(&self, site: &str) -> Vec<String> {
+        let mut ids = Vec::new();
+        let mut before = String::new();
+        loop {
+            let page = self
+                .get(&format!("/v1/sites/{site}/responses?limit=1000{before}"))
+                .await;
+            for r in page["responses"].as_array().into_iter().flatten() {
+                ids.push(r["id"].as_str().expect("id").to_owned());
+            }
+            match page["next"].as_str() {
+                Some(next) => before = format!("&before={next}"),
+                None => return ids,
+            }
+        }
+    }
+
     pub async fn report(&self, site: &str, query: &str) -> Value {
         self.get(&format!("/v1/sites/{site}/report?{query}")).await
     }
 }
 
-fn spawn(dir: &tempfile::TempDir, db: &std::path::Path, listen: &str) -> (Child, String) {
+fn spawn(
+    dir: &tempfile::TempDir,
+    database: &str,
+    listen: &str,
+    extra: &[String],
+) -> (Child, String) {
     let mut child = tenpoint()
         .args([
             "serve",
@@ -85,11 +128,12 @@ fn spawn(dir: &tempfile::TempDir, db: &std::path::Path, listen: &str) -> (Child,
             TOKEN,
         ])
         .arg("--database")
-        .arg(format!("sqlite:{}", db.display()))
+        .arg(database)
         .arg("--sites")
         .arg(dir.path().join("sites"))
         // Browser tests send bursts from one address; the limits have their own tests.
         .args(["--rate-per-ip", "0", "--rate-per-site", "0"])
+        .args(extra)
         .env_remove("TENPOINT_DATABASE_URL")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

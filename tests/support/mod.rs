@@ -3,6 +3,7 @@
 pub mod browser;
 pub mod collector;
 pub mod host;
+pub mod postgres;
 
 use std::path::PathBuf;
 use std::process::Command;
