@@ -26,6 +26,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Conflict(String),
+    /// A response whose display is not recorded yet: the widget retries (425 Too Early), and
+    /// its display, sent first, is normally there by then.
+    #[error("{0}")]
+    TooEarly(String),
     #[error("too many requests; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
     /// The database refused this submission for what it contains; sending it again cannot
@@ -69,6 +73,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooEarly(_) => StatusCode::TOO_EARLY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -86,6 +91,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Conflict(_) => "conflict",
+            ApiError::TooEarly(_) => "too_early",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",
@@ -134,6 +140,10 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            ApiError::TooEarly(_) => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
             }
             _ => {}
         }

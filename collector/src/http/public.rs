@@ -1,5 +1,7 @@
-//! What browsers call: the public config, displays, responses. Order of checks: rate limit by
-//! IP, site, origin, rate limit by site, body; the cheap refusals come before any parsing.
+//! What browsers call: the public config, displays, responses. Order of checks: rate limits by
+//! address and network, site, origin, body, then the site's shared limit: the cheap refusals
+//! come before any parsing, and the limit that every visitor of a site shares counts only
+//! submissions that are valid, so junk from many addresses cannot use it up.
 
 use super::{AppState, Peer, body, cors};
 use crate::encoding::Encoding;
@@ -103,6 +105,7 @@ fn written(
         Outcome::Created => "created",
         Outcome::Updated => "updated",
         Outcome::Conflict(_) => "conflict",
+        Outcome::TooEarly(_) => "too_early",
     };
     state
         .metrics
@@ -122,6 +125,7 @@ fn written(
             Ok((StatusCode::OK, Json(json!({"id": id, "status": "updated"}))).into_response())
         }
         Outcome::Conflict(m) => Err(ApiError::Conflict(m)),
+        Outcome::TooEarly(m) => Err(ApiError::TooEarly(m)),
     }
 }
 
@@ -138,10 +142,10 @@ pub async fn display(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        state.limit_site(&entry.config.site)?;
         let sub: DisplaySubmission = body::read(&headers, body).await?;
         sub.validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;
+        state.limit_site(&entry.config.site)?;
         let outcome = state
             .writer
             .write(Write::Display(display_write(
@@ -169,11 +173,11 @@ pub async fn response(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        state.limit_site(&entry.config.site)?;
         let sub: ResponseSubmission = body::read(&headers, body).await?;
         let valid = sub
             .validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;
+        state.limit_site(&entry.config.site)?;
         let write = response_write(&entry.config, &sub, &valid, now_ms());
         let outcome = state.writer.write(Write::Response(write)).await?;
         written(&state, "response", outcome, &sub.id)

@@ -205,8 +205,69 @@ pub enum Write {
 pub enum Outcome {
     Created,
     Updated,
-    /// The id exists for another survey or visitor; nothing was written.
+    /// The id exists for another survey or visitor, or the response's display is not one
+    /// it may answer; nothing was written.
     Conflict(String),
+    /// The response's display is not stored (yet): nothing was written. The widget sends a
+    /// display before its response, but both may be on their way at once, so this is worth
+    /// a retry, while a response for a display that never comes stays out for good.
+    TooEarly(String),
+}
+
+/// How long after its display a response may be created. A survey left open overnight is
+/// still answered; a display id kept for later use by a forger expires. (Follow-up answers
+/// merged into an existing response are not held to it.)
+pub const DISPLAY_ANSWERABLE_MS: Millis = 48 * 3_600_000;
+
+/// What the store reads to decide whether a new response may answer its display: `$1` site,
+/// `$2` display id, `$3` response id. Written once for both backends.
+const DISPLAY_CHECK: &str = "SELECT d.survey AS survey, d.visitor AS visitor, d.created_at AS shown_at,
+        EXISTS (SELECT 1 FROM responses WHERE site = $1 AND id = $3) AS known,
+        EXISTS (SELECT 1 FROM responses WHERE site = $1 AND display_id = $2 AND id <> $3) AS taken
+    FROM (SELECT 1 AS one) AS one LEFT JOIN displays AS d ON d.site = $1 AND d.id = $2";
+
+#[derive(Debug, sqlx::FromRow)]
+struct DisplayCheck {
+    survey: Option<String>,
+    visitor: Option<String>,
+    shown_at: Option<Millis>,
+    known: bool,
+    taken: bool,
+}
+
+impl DisplayCheck {
+    /// `None` when `r` may be written: it exists already (a merge; its display was checked
+    /// when it was created), or it is new and answers a display of its own survey and visitor
+    /// that no other response answers, shown at most [`DISPLAY_ANSWERABLE_MS`] before.
+    fn refusal(&self, r: &ResponseWrite, display: &str) -> Option<Outcome> {
+        if self.known {
+            return None;
+        }
+        let Some(shown_at) = self.shown_at else {
+            return Some(Outcome::TooEarly(format!(
+                "display \"{display}\" is not recorded (yet); send it to /displays first"
+            )));
+        };
+        if self.survey.as_deref() != Some(r.survey.as_str())
+            || self.visitor.as_deref() != Some(r.visitor.as_str())
+        {
+            return Some(Outcome::Conflict(format!(
+                "display \"{display}\" belongs to another survey or visitor"
+            )));
+        }
+        if self.taken {
+            return Some(Outcome::Conflict(format!(
+                "display \"{display}\" is answered by another response"
+            )));
+        }
+        if r.at - shown_at > DISPLAY_ANSWERABLE_MS {
+            return Some(Outcome::Conflict(format!(
+                "display \"{display}\" was shown more than {} hours ago",
+                DISPLAY_ANSWERABLE_MS / 3_600_000
+            )));
+        }
+        None
+    }
 }
 
 /// `[from, to)`.

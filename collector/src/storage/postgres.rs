@@ -202,10 +202,30 @@ async fn write_display(
     })
 }
 
+/// Whether a new response may answer its display (see [`DisplayCheck`]).
+async fn display_refusal(
+    tx: &mut Transaction<'_, Postgres>,
+    r: &ResponseWrite,
+) -> Result<Option<Outcome>, sqlx::Error> {
+    let Some(display) = &r.display else {
+        return Ok(None);
+    };
+    let check: DisplayCheck = sqlx::query_as(DISPLAY_CHECK)
+        .bind(&r.site)
+        .bind(display)
+        .bind(&r.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(check.refusal(r, display))
+}
+
 async fn write_response(
     tx: &mut Transaction<'_, Postgres>,
     r: &ResponseWrite,
 ) -> Result<Outcome, sqlx::Error> {
+    if let Some(refusal) = display_refusal(tx, r).await? {
+        return Ok(refusal);
+    }
     let answers = serde_json::Value::Object(r.answers.clone());
     // Insert or merge in one statement; the WHERE refuses a merge into another survey's or
     // visitor's response, which then returns no row.

@@ -411,11 +411,31 @@ async fn write_display(
     Ok(Outcome::Created)
 }
 
+/// Whether a new response may answer its display (see [`DisplayCheck`]).
+async fn display_refusal(
+    tx: &mut Transaction<'_, Sqlite>,
+    r: &ResponseWrite,
+) -> Result<Option<Outcome>, sqlx::Error> {
+    let Some(display) = &r.display else {
+        return Ok(None);
+    };
+    let check: DisplayCheck = sqlx::query_as(DISPLAY_CHECK)
+        .bind(&r.site)
+        .bind(display)
+        .bind(&r.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(check.refusal(r, display))
+}
+
 async fn write_response(
     tx: &mut Transaction<'_, Sqlite>,
     r: &ResponseWrite,
     deltas: &mut Deltas,
 ) -> Result<Outcome, StoreError> {
+    if let Some(refusal) = display_refusal(tx, r).await? {
+        return Ok(refusal);
+    }
     let answers = serde_json::Value::Object(r.answers.clone()).to_string();
     let existing = sqlx::query(
         "SELECT survey, visitor, created_at, nps, page_path, location, channel, locale, device

@@ -53,7 +53,8 @@ pub struct ResponseSubmission {
     pub v: u32,
     pub id: String,
     pub survey: String,
-    /// The display this response answers, when it came from the widget.
+    /// The display this response answers: the collector refuses a response whose display it
+    /// has not recorded (optional in the type only so that its absence gets a clear error).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display: Option<String>,
     pub visitor: String,
@@ -233,10 +234,18 @@ impl ResponseSubmission {
             config,
             &mut errs,
         );
-        if let Some(d) = &self.display {
-            if let Err(m) = check_client_id(d) {
-                errs.push(FieldError::new(root.key("display"), m));
+        match &self.display {
+            Some(d) => {
+                if let Err(m) = check_client_id(d) {
+                    errs.push(FieldError::new(root.key("display"), m));
+                }
             }
+            // A response answers a display the collector recorded: a forger must then send
+            // a display first, and each display takes one response.
+            None => errs.push(FieldError::new(
+                root.key("display"),
+                "a response answers a display: send the display to /displays first and its id here",
+            )),
         }
         self.context().check(&mut errs);
         if self.answers.is_empty() {

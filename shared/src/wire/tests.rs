@@ -16,6 +16,7 @@ const ID: &str = "0b7f8c7e-3f4a-4d55-9a51-2c1e7f9d0a11";
 fn response(extra: Value) -> Value {
     let mut v = json!({
         "v": 1, "id": ID, "survey": "post-purchase", "visitor": "visitor-1",
+        "display": "d0c8a1d7-5b3f-4e6a-8d9c-0f1e2d3c4b5a",
         "answers": {"nps": 3}, "page": "https://shop.example/checkout/complete.html?order=7#top"
     });
     for (k, x) in extra.as_object().unwrap() {
@@ -42,6 +43,13 @@ fn assert_rejected(v: Value, expected: &str) {
         errs.iter().any(|e| e.contains(expected)),
         "expected …{expected}…, got {errs:?}"
     );
+}
+
+#[test]
+fn a_response_without_a_display_is_refused() {
+    let mut v = response(json!({}));
+    v.as_object_mut().unwrap().remove("display");
+    assert_rejected(v, "$.display: a response answers a display");
 }
 
 #[test]
