@@ -346,6 +346,10 @@ fn survey_clause(scope: &Scope<'_>) -> &'static str {
     }
 }
 
+/// Run by `erase_visitor` after its deletes (site bound as `$1`): the counts an erasure
+/// brought to zero would still name the visitor's pages (the `page` dim holds page paths).
+const DROP_EMPTIED_ROLLUPS: &str = "DELETE FROM response_rollups WHERE site = $1 AND n = 0";
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
 fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);

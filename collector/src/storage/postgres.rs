@@ -389,6 +389,10 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        sqlx::query(DROP_EMPTIED_ROLLUPS)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Erased {
             responses,

@@ -42,7 +42,10 @@ impl SqliteStore {
             // A page cache of 16 MiB per connection (SQLite's default is 2 MB) holds the hot
             // parts of the indexes: with the default, a database of a million answers halves
             // the ingest rate on cache misses (measured with the ingest benchmark).
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Deleted rows (an erased visitor's, a merged answer's earlier text) are overwritten
+            // with zeros instead of lingering in free space, where a copy of the file keeps them.
+            .pragma("secure_delete", "on");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(base.clone().create_if_missing(true))
@@ -677,7 +680,22 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        sqlx::query(DROP_EMPTIED_ROLLUPS)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
+        // secure_delete zeroed the rows in the new versions of their pages, but the WAL still
+        // holds the old versions until a checkpoint copies the new ones into the database
+        // file and empties the WAL.
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.writer)
+            .await?;
+        if busy != 0 {
+            tracing::warn!(
+                "a long read kept the WAL from being emptied: the erased visitor's rows stay in it until later writes overwrite them"
+            );
+        }
         Ok(Erased {
             responses,
             displays,
