@@ -51,6 +51,19 @@ impl SqliteStore {
             .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
+        // SQLite opens a file it may not write (its permissions, a read-only mount, `mode=ro`)
+        // read-only without a word, and every write would then fail with a 503 while the
+        // collector looks ready: refuse it here instead.
+        if let Err(e) = rolled_back_write(&writer).await {
+            let file = base.get_filename().display();
+            return Err(StoreError::Connect(match e.as_database_error() {
+                Some(db) if is_read_only(db) => format!(
+                    "{file} is read-only ({}): the collector must write to it and create {file}-wal and {file}-shm beside it",
+                    db.message()
+                ),
+                _ => format!("{file}: {e}"),
+            }));
+        }
         sqlx::migrate!("./migrations/sqlite")
             .run(&writer)
             .await
@@ -89,6 +102,22 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A write that leaves nothing behind: a table created in a transaction that is rolled back.
+async fn rolled_back_write(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    sqlx::query("CREATE TABLE tenpoint_write_probe (x INTEGER)")
+        .execute(&mut *tx)
+        .await?;
+    tx.rollback().await
+}
+
+/// SQLITE_READONLY, with or without an extended code.
+fn is_read_only(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 8)
 }
 
 /// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it

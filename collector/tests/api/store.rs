@@ -251,3 +251,24 @@ async fn settings_are_written_once(backend: Backend) {
     assert_eq!(db.store.setting("k").await.unwrap(), None);
     db.cleanup().await;
 }
+
+/// SQLite opens a file it may not write (file permissions, a read-only mount, `mode=ro`) as
+/// read-only without an error; the store must refuse it at start, not answer every write with
+/// a 503. (Tests run as root, whom file permissions do not stop, so `mode=ro` stands in.)
+#[tokio::test]
+async fn a_read_only_sqlite_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ro.db");
+    let store = SqliteStore::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    store.close().await;
+    let err = match SqliteStore::open(&format!("sqlite:{}?mode=ro", path.display())).await {
+        Ok(_) => panic!("a read-only database opened for writing"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("read-only") && err.contains(&path.display().to_string()),
+        "{err}"
+    );
+}
