@@ -657,10 +657,10 @@ impl Store for SqliteStore {
         if let Some(t) = &f.text {
             // Text answers only: keys and option ids must not match a search for comments.
             qb.push(
-                " AND EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text' AND lower(json_each.value) LIKE ",
+                " AND EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text' AND json_each.value GLOB ",
             )
-            .push_bind(like_pattern(t))
-            .push(" ESCAPE '\\')");
+            .push_bind(glob_pattern(t))
+            .push(")");
         }
         if let Some((at, id)) = &f.before {
             qb.push(" AND (created_at < ")
