@@ -95,16 +95,14 @@ impl AdminToken {
         sha256(presented).ct_eq(&self.hash).into()
     }
 
-    /// Checks `Authorization: Bearer <token>`.
+    /// Checks `Authorization: Bearer <token>`; the scheme in any case, as RFC 7235 has it.
     pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
         let presented = headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim);
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+            .map(|(_, token)| token.trim());
         match presented {
             Some(t) if self.verify(t) => Ok(()),
             _ => Err(ApiError::Unauthorized),
@@ -152,5 +150,22 @@ mod tests {
         );
         assert!(t.check(&h).is_err());
         assert_eq!(format!("{t:?}"), "AdminToken(<redacted>)");
+    }
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        let t = AdminToken::from_token("correct horse battery staple");
+        for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+            let mut h = HeaderMap::new();
+            let value = format!("{scheme} correct horse battery staple");
+            h.insert("authorization", HeaderValue::from_str(&value).unwrap());
+            assert!(t.check(&h).is_ok(), "{scheme}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("Bearercorrect horse battery staple"),
+        );
+        assert!(t.check(&h).is_err());
     }
 }

@@ -24,6 +24,8 @@ pub enum ApiError {
     TooLarge(usize),
     #[error("send JSON as text/plain or application/json, not {0}")]
     UnsupportedMediaType(String),
+    #[error("{0} is not allowed here; the Allow header lists the methods that are")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     Conflict(String),
     /// A response whose display is not recorded yet: the widget retries (425 Too Early), and
@@ -72,6 +74,7 @@ impl ApiError {
             ApiError::Invalid(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooEarly(_) => StatusCode::TOO_EARLY,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -90,6 +93,7 @@ impl ApiError {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooEarly(_) => "too_early",
             ApiError::RateLimited { .. } => "rate_limited",

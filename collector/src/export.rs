@@ -52,29 +52,34 @@ impl CsvLayout {
             .collect()
     }
 
+    /// Every cell goes through [`guard`]: ids and visitor ids come from the client too (and
+    /// may start with `-`), so no column is left out on the grounds that it looks harmless.
     pub fn row(&self, r: &StoredResponse) -> Vec<String> {
-        let opt = |o: &Option<String>| o.as_deref().map(guard).unwrap_or_default();
-        let mut row = vec![
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        let fixed = [
             r.id.clone(),
             r.survey.clone(),
             rfc3339(r.created_at),
             rfc3339(r.updated_at),
             r.finished.to_string(),
             r.nps.map(|n| n.to_string()).unwrap_or_default(),
-            r.category.clone().unwrap_or_default(),
-            guard(&r.page),
+            opt(&r.category),
+            r.page.clone(),
             opt(&r.location),
             opt(&r.channel),
             opt(&r.locale),
             opt(&r.device),
             r.visitor.clone(),
         ];
-        row.extend(
-            self.questions
-                .iter()
-                .map(|q| r.answers.get(q).map(answer_cell).unwrap_or_default()),
-        );
-        row
+        let answers = self
+            .questions
+            .iter()
+            .map(|q| r.answers.get(q).map(answer_cell).unwrap_or_default());
+        fixed
+            .into_iter()
+            .chain(answers)
+            .map(|cell| guard(&cell))
+            .collect()
     }
 
     pub fn write(
@@ -96,18 +101,21 @@ impl CsvLayout {
 }
 
 /// Spreadsheet formula injection: a visitor's comment starting with `=`, `+`, `-`, `@`, tab or
-/// CR would run as a formula when the owner opens the CSV. A leading `'` keeps it text.
+/// CR would run as a formula when the owner opens the CSV. A leading `'` keeps it text. A NUL
+/// (SQLite stores what older collectors accepted) becomes U+FFFD, as ingest stores it now:
+/// spreadsheets and CSV tools cut the cell, or the file, at it.
 fn guard(s: &str) -> String {
+    let s = s.replace('\0', "\u{fffd}");
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {
-        s.to_owned()
+        s
     }
 }
 
 fn answer_cell(v: &Value) -> String {
     match v {
-        Value::String(s) => guard(s),
+        Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         Value::Array(items) => items
             .iter()
@@ -142,6 +150,40 @@ mod tests {
             "speed:6>4"
         );
         assert_eq!(answer_cell(&json!(9)), "9");
-        assert_eq!(answer_cell(&json!("@evil")), "'@evil");
+        assert_eq!(guard("@evil"), "'@evil");
+    }
+
+    #[test]
+    fn every_cell_is_guarded() {
+        let layout = CsvLayout {
+            questions: vec!["why".into(), "reasons".into()],
+        };
+        let r = StoredResponse {
+            id: "-1-1-1-1-1-1-1-1".into(),
+            survey: "s".into(),
+            display: None,
+            visitor: "-2-3".into(),
+            created_at: 0,
+            updated_at: 0,
+            finished: true,
+            nps: Some(3),
+            category: Some("detractor".into()),
+            page: "https://a.example/".into(),
+            location: Some("+47".into()),
+            channel: None,
+            locale: None,
+            device: None,
+            answers: json!({"why": "@evil\u{0}x", "reasons": ["-a"]}),
+            attributes: json!({}),
+        };
+        let row = layout.row(&r);
+        assert_eq!(row[0], "'-1-1-1-1-1-1-1-1");
+        assert_eq!(row[8], "'+47");
+        assert_eq!(row[12], "'-2-3");
+        assert_eq!(row[13], "'@evil\u{fffd}x");
+        assert_eq!(row[14], "'-a");
+        let mut csv = Vec::new();
+        layout.write(&mut csv, &[r], false).unwrap();
+        assert!(!csv.contains(&0), "no NUL in the file");
     }
 }

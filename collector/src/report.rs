@@ -87,6 +87,17 @@ pub struct QuestionGap {
     pub aspects: Vec<GapAspectSummary>,
 }
 
+/// The times RFC 3339 can write: years 0000 to 9999. The admin API reads any time it is given
+/// as the nearest one in this range, and a report's previous period starts in it too, so that
+/// every time a report prints can be written (and none as "").
+pub const WRITABLE_TIMES: std::ops::RangeInclusive<Millis> =
+    -62_167_219_200_000..=253_402_300_799_999;
+
+/// `ms` in [`WRITABLE_TIMES`].
+pub fn writable_time(ms: Millis) -> Millis {
+    ms.clamp(*WRITABLE_TIMES.start(), *WRITABLE_TIMES.end())
+}
+
 pub fn rfc3339(ms: Millis) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
@@ -122,7 +133,7 @@ pub async fn build(
     };
     let length = period.to - period.from;
     let prev_period = Period {
-        from: period.from - length,
+        from: writable_time(period.from - length),
         to: period.from,
     };
     let prev_scope = Scope {
@@ -300,5 +311,9 @@ mod tests {
     fn timestamps_are_rfc3339_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_767_225_600_000), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339(*WRITABLE_TIMES.start()), "0000-01-01T00:00:00Z");
+        assert_eq!(rfc3339(*WRITABLE_TIMES.end()), "9999-12-31T23:59:59.999Z");
+        assert_eq!(rfc3339(*WRITABLE_TIMES.end() + 1), "");
+        assert_eq!(rfc3339(*WRITABLE_TIMES.start() - 1), "");
     }
 }

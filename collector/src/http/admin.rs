@@ -35,8 +35,14 @@ fn admin_site(
         .ok_or_else(|| ApiError::UnknownSite(site.chars().take(64).collect()))
 }
 
-/// `2026-11-01` (midnight UTC; as `to`, the end of that day) or RFC 3339 (`2026-11-01T12:00:00Z`).
+/// `2026-11-01` (midnight UTC; as `to`, the end of that day) or RFC 3339 (`2026-11-01T12:00:00Z`),
+/// read as the nearest time a report can print ([`report::WRITABLE_TIMES`]): `to=9999-12-31`
+/// means "no end".
 fn parse_time(name: &str, value: &str, end_of_day: bool) -> Result<Millis, ApiError> {
+    parse_any_time(name, value, end_of_day).map(report::writable_time)
+}
+
+fn parse_any_time(name: &str, value: &str, end_of_day: bool) -> Result<Millis, ApiError> {
     use time::format_description::well_known::Rfc3339;
     let bad = || {
         ApiError::BadRequest(format!(

@@ -17,7 +17,7 @@ use crate::registry::Registry;
 use crate::storage::Store;
 use axum::Router;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -108,7 +108,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/openapi.json", get(ops::openapi))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics));
+        .route("/metrics", get(ops::metrics))
+        .method_not_allowed_fallback(method_not_allowed);
     app = match &state.static_dir {
         Some(dir) => app.fallback_service(
             tower_http::services::ServeDir::new(dir)
@@ -131,6 +132,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// A method a path does not have: the API's JSON error instead of axum's empty body (axum
+/// still adds the `Allow` header).
+async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::MethodNotAllowed(method.as_str().chars().take(32).collect())
 }
 
 /// Counts and times every request by its route template (never the raw path, which would

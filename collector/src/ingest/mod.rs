@@ -19,7 +19,7 @@ fn device_str(d: Device) -> &'static str {
 
 fn context(c: Context<'_>) -> ContextWrite {
     ContextWrite {
-        page: c.page.to_owned(),
+        page: c.page_url().to_owned(),
         page_path: c.page_path().to_owned(),
         location: c.location.map(str::to_owned),
         channel: c.channel.map(str::to_owned),

@@ -387,7 +387,7 @@ pub struct ResponseFilter {
     /// Exact page path.
     pub page: Option<String>,
     pub period: Option<Period>,
-    /// Case-insensitive substring of any answer.
+    /// A substring of any text answer, in any case ([`case_variants`]).
     pub text: Option<String>,
     /// Continue after this (created_at, id), from the previous page's last row.
     pub before: Option<(Millis, String)>,
@@ -490,17 +490,75 @@ fn survey_clause(scope: &Scope<'_>) -> &'static str {
     }
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-fn like_pattern(text: &str) -> String {
-    let mut p = String::with_capacity(text.len() + 2);
-    p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
+/// Run by `erase_visitor` after its deletes (site bound as `$1`): the counts an erasure
+/// brought to zero would still name the visitor's pages (the `page` dim holds page paths).
+const DROP_EMPTIED_ROLLUPS: &str = "DELETE FROM response_rollups WHERE site = $1 AND n = 0";
+
+/// Each character of a search text with its case variants (`ä` → `äÄ`), from Rust's Unicode
+/// tables rather than the database's: SQLite's lower() folds ASCII only, and PostgreSQL's
+/// follows the database's ctype (none beyond ASCII under `C`). The backends match these sets
+/// literally, so a search finds the same answers on both. Case mappings to several characters
+/// (`ß` → `SS`) are left out: a set holds single characters.
+fn case_variants(text: &str) -> impl Iterator<Item = Vec<char>> + '_ {
+    fn single(mut chars: impl Iterator<Item = char>) -> Option<char> {
+        let c = chars.next()?;
+        chars.next().is_none().then_some(c)
     }
-    p.push('%');
+    text.chars().map(|c| {
+        let lower = single(c.to_lowercase());
+        let upper = single(c.to_uppercase());
+        // Two steps reach the third form of `ς`/`σ`/`Σ` and of title-case letters.
+        let more = [
+            lower.and_then(|l| single(l.to_uppercase())),
+            upper.and_then(|u| single(u.to_lowercase())),
+        ];
+        let mut set = vec![c];
+        for v in [lower, upper].into_iter().chain(more).flatten() {
+            if !set.contains(&v) {
+                set.push(v);
+            }
+        }
+        set
+    })
+}
+
+/// An SQLite GLOB pattern matching `text` anywhere, ignoring case ([`case_variants`]).
+fn glob_pattern(text: &str) -> String {
+    let mut p = String::from("*");
+    for set in case_variants(text) {
+        match set.as_slice() {
+            ['*' | '?' | '[', ..] | [_, _, ..] => {
+                p.push('[');
+                p.extend(&set);
+                p.push(']');
+            }
+            [c] => p.push(*c),
+            [] => {}
+        }
+    }
+    p.push('*');
+    p
+}
+
+/// A PostgreSQL regular expression matching `text` anywhere, ignoring case
+/// ([`case_variants`]). In an ARE a backslash before any ASCII character that is not a letter
+/// or digit stands for that character.
+fn regex_pattern(text: &str) -> String {
+    let mut p = String::new();
+    for set in case_variants(text) {
+        match set.as_slice() {
+            [c] if c.is_ascii() && !c.is_ascii_alphanumeric() => {
+                p.push('\\');
+                p.push(*c);
+            }
+            [c] => p.push(*c),
+            _ => {
+                p.push('[');
+                p.extend(&set);
+                p.push(']');
+            }
+        }
+    }
     p
 }
 
@@ -516,9 +574,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(like_pattern("50%_off\\"), "%50\\%\\_off\\\\%");
-        assert_eq!(like_pattern("Slow"), "%slow%");
+    fn search_patterns_ignore_case_beyond_ascii_and_take_the_rest_literally() {
+        assert_eq!(glob_pattern("Ärger"), "*[Ää][rR][gG][eE][rR]*");
+        assert_eq!(glob_pattern("a*?[]1"), "*[aA][*][?][[]]1*");
+        assert_eq!(glob_pattern("ς"), "*[ςΣσ]*");
+        assert_eq!(glob_pattern("ß"), "*ß*");
+        assert_eq!(regex_pattern("Ärger"), "[Ää][rR][gG][eE][rR]");
+        assert_eq!(
+            regex_pattern("50%_ (a+b)\\.€"),
+            "50\\%\\_\\ \\([aA]\\+[bB]\\)\\\\\\.€"
+        );
     }
 
     #[test]

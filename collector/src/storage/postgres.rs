@@ -442,10 +442,10 @@ impl Store for PostgresStore {
         if let Some(t) = &f.text {
             // Text answers only: keys and option ids must not match a search for comments.
             qb.push(
-                " AND EXISTS (SELECT 1 FROM jsonb_each(responses.answers) e WHERE jsonb_typeof(e.value) = 'string' AND lower(e.value #>> '{}') LIKE ",
+                " AND EXISTS (SELECT 1 FROM jsonb_each(responses.answers) e WHERE jsonb_typeof(e.value) = 'string' AND (e.value #>> '{}') ~ ",
             )
-            .push_bind(like_pattern(t))
-            .push(" ESCAPE '\\')");
+            .push_bind(regex_pattern(t))
+            .push(")");
         }
         if let Some((at, id)) = &f.before {
             qb.push(" AND (created_at, id) < (")
@@ -481,6 +481,10 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        sqlx::query(DROP_EMPTIED_ROLLUPS)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Erased {
             responses,

@@ -61,7 +61,10 @@ impl SqliteStore {
             // A page cache of 16 MiB per connection (SQLite's default is 2 MB) holds the hot
             // parts of the indexes: with the default, a database of a million answers halves
             // the ingest rate on cache misses (measured with the ingest benchmark).
-            .pragma("cache_size", "-16384");
+            .pragma("cache_size", "-16384")
+            // Deleted rows (an erased visitor's, a merged answer's earlier text) are overwritten
+            // with zeros instead of lingering in free space, where a copy of the file keeps them.
+            .pragma("secure_delete", "on");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .after_connect(move |conn, _| {
@@ -80,6 +83,19 @@ impl SqliteStore {
             .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
+        // SQLite opens a file it may not write (its permissions, a read-only mount, `mode=ro`)
+        // read-only without a word, and every write would then fail with a 503 while the
+        // collector looks ready: refuse it here instead.
+        if let Err(e) = rolled_back_write(&writer).await {
+            let file = base.get_filename().display();
+            return Err(StoreError::Connect(match e.as_database_error() {
+                Some(db) if is_read_only(db) => format!(
+                    "{file} is read-only ({}): the collector must write to it and create {file}-wal and {file}-shm beside it",
+                    db.message()
+                ),
+                _ => format!("{file}: {e}"),
+            }));
+        }
         sqlx::migrate!("./migrations/sqlite")
             .run(&writer)
             .await
@@ -134,6 +150,22 @@ impl SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A write that leaves nothing behind: a table created in a transaction that is rolled back.
+async fn rolled_back_write(writer: &SqlitePool) -> Result<(), sqlx::Error> {
+    let mut tx = writer.begin().await?;
+    sqlx::query("CREATE TABLE tenpoint_write_probe (x INTEGER)")
+        .execute(&mut *tx)
+        .await?;
+    tx.rollback().await
+}
+
+/// SQLITE_READONLY, with or without an extended code.
+fn is_read_only(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 8)
 }
 
 /// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it
@@ -749,10 +781,10 @@ impl Store for SqliteStore {
         if let Some(t) = &f.text {
             // Text answers only: keys and option ids must not match a search for comments.
             qb.push(
-                " AND EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text' AND lower(json_each.value) LIKE ",
+                " AND EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text' AND json_each.value GLOB ",
             )
-            .push_bind(like_pattern(t))
-            .push(" ESCAPE '\\')");
+            .push_bind(glob_pattern(t))
+            .push(")");
         }
         if let Some((at, id)) = &f.before {
             qb.push(" AND (created_at < ")
@@ -801,7 +833,22 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        sqlx::query(DROP_EMPTIED_ROLLUPS)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
+        // secure_delete zeroed the rows in the new versions of their pages, but the WAL still
+        // holds the old versions until a checkpoint copies the new ones into the database
+        // file and empties the WAL.
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&self.writer)
+            .await?;
+        if busy != 0 {
+            tracing::warn!(
+                "a long read kept the WAL from being emptied: the erased visitor's rows stay in it until later writes overwrite them"
+            );
+        }
         Ok(Erased {
             responses,
             displays,

@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 on_both!(
     listing_filters_search_pages_and_csv,
-    erasing_a_visitor_removes_everything_of_theirs
+    erasing_a_visitor_removes_everything_of_theirs,
+    page_queries_and_fragments_are_never_stored
 );
 
 async fn listing_filters_search_pages_and_csv(backend: Backend) {
@@ -158,5 +159,106 @@ async fn erasing_a_visitor_removes_everything_of_theirs(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    app.stop().await;
+}
+
+/// A client other than the widget may send the full `location.href`.
+const PAGE_WITH_SECRETS: &str = "http://localhost:8080/orders/erase-me-4711/receipt.html?email=alice%40mail.example&token=s3cr3t-t0ken#frag-4711";
+
+async fn page_queries_and_fragments_are_never_stored(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut d = crate::support::display(&new_id());
+    d["page"] = json!(PAGE_WITH_SECRETS);
+    assert_eq!(app.post("displays", &d).await.status(), 201);
+    let mut r = response(&new_id(), json!({"nps": 4}));
+    r["page"] = json!(PAGE_WITH_SECRETS);
+    assert_eq!(app.post("responses", &r).await.status(), 201);
+    let stored = app.stored().await;
+    assert_eq!(
+        stored[0]["page"],
+        "http://localhost:8080/orders/erase-me-4711/receipt.html"
+    );
+    let report = app.report("group_by=page").await;
+    assert_eq!(
+        report["groups"]["items"][0]["key"],
+        "/orders/erase-me-4711/receipt.html"
+    );
+    app.stop().await;
+}
+
+/// Everything in the SQLite database's files: the database, its WAL and its WAL index.
+fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
+    let db = app.db.url.trim_start_matches("sqlite:");
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{db}{suffix}")) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_erased_visitor_leaves_no_bytes_in_the_sqlite_files() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let visitor = "erase-me-visitor-4711";
+    let comment = "Secret complaint 4711 about my order";
+    let mut d = crate::support::display(&new_id());
+    d["visitor"] = json!(visitor);
+    d["page"] = json!(PAGE_WITH_SECRETS);
+    assert_eq!(app.post("displays", &d).await.status(), 201);
+    let mut r = response(&new_id(), json!({"nps": 3}));
+    r["visitor"] = json!(visitor);
+    r["page"] = json!(PAGE_WITH_SECRETS);
+    assert_eq!(app.post("responses", &r).await.status(), 201);
+    // A merge rewrites the row: its earlier version must not survive either.
+    r["answers"] = json!({"why": comment});
+    assert_eq!(app.post("responses", &r).await.status(), 200);
+    // Other visitors' rows share the erased rows' pages and stay.
+    for i in 0..50 {
+        let mut other = response(&new_id(), json!({"nps": 9, "why": format!("fine {i}")}));
+        other["visitor"] = json!(format!("other-visitor-{i}"));
+        assert_eq!(app.post("responses", &other).await.status(), 201);
+    }
+
+    let page = "http://localhost:8080/orders/erase-me-4711/receipt.html";
+    let path = "/orders/erase-me-4711/receipt.html";
+    let before = sqlite_bytes(&app);
+    for needle in [visitor, comment, page, path] {
+        assert!(
+            contains(&before, needle),
+            "the test looks for {needle:?} in the right files"
+        );
+    }
+    for secret in ["alice", "s3cr3t-t0ken", "frag-4711"] {
+        assert!(
+            !contains(&before, secret),
+            "{secret:?} of the page's query was stored"
+        );
+    }
+
+    let res = app
+        .client
+        .delete(app.url(&format!("/v1/sites/demo-shop/visitors/{visitor}")))
+        .bearer_auth(crate::support::TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let after = sqlite_bytes(&app);
+    for needle in [visitor, comment, page, path] {
+        assert!(!contains(&after, needle), "{needle:?} is still on disk");
+    }
+    assert_eq!(app.stored().await.len(), 50);
     app.stop().await;
 }

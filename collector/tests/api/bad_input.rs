@@ -233,3 +233,47 @@ async fn admin_endpoints_need_the_token(backend: Backend) {
     assert_eq!(s, 400);
     app.stop().await;
 }
+
+/// Unsupported methods get the API's JSON error, not an empty 405.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unsupported_method_gets_405_with_the_json_error() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    for (method, path, allow) in [
+        (
+            "PUT",
+            "/v1/sites/demo-shop/responses",
+            "GET,HEAD,OPTIONS,POST",
+        ),
+        ("PATCH", "/v1/sites/demo-shop/visitors/visitor-1", "DELETE"),
+        ("POST", "/v1/sites/demo-shop/report", "GET,HEAD"),
+        ("DELETE", "/healthz", "GET,HEAD"),
+    ] {
+        let res = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let mut allowed: Vec<&str> = res.headers()["allow"]
+            .to_str()
+            .unwrap()
+            .split(',')
+            .collect();
+        allowed.sort_unstable();
+        assert_eq!(allowed.join(","), allow, "{method} {path}");
+        let (s, b) = error_of(res).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (405, Some("method_not_allowed")),
+            "{method} {path}"
+        );
+        assert!(
+            b["error"]["message"].as_str().unwrap().starts_with(method),
+            "{b}"
+        );
+    }
+    app.stop().await;
+}

@@ -238,3 +238,34 @@ async fn csat_ces_and_gap_blocks_match_hand_computed_values(backend: Backend) {
     assert_eq!(r["change"], Value::Null);
     app.stop().await;
 }
+
+/// Times beyond what RFC 3339 can write (years 0000–9999) are read as the nearest one, in the
+/// period and in the previous period, and never printed as "".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn far_dates_are_read_as_the_nearest_printable_time() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let r = app.report("to=9999-12-31").await;
+    assert_eq!(r["period"]["to"], "9999-12-31T23:59:59.999Z", "{r}");
+    let r = app
+        .report("from=0000-01-01&to=9999-12-31T23:00:00-05:00")
+        .await;
+    assert_eq!(r["period"]["from"], "0000-01-01T00:00:00Z", "{r}");
+    assert_eq!(r["period"]["to"], "9999-12-31T23:59:59.999Z", "{r}");
+    assert_eq!(
+        r["previous"]["period"]["from"], "0000-01-01T00:00:00Z",
+        "{r}"
+    );
+    assert_eq!(r["previous"]["period"]["to"], "0000-01-01T00:00:00Z", "{r}");
+    let r = app.report("from=2020-01-01&to=9999-12-31").await;
+    assert_eq!(
+        r["previous"]["period"]["from"], "0000-01-01T00:00:00Z",
+        "{r}"
+    );
+    let res = app
+        .admin_get("/v1/sites/demo-shop/responses?from=0000-01-01&to=9999-12-31")
+        .await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+}

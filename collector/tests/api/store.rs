@@ -1,7 +1,7 @@
 //! The storage layer on its own, the same checks on both databases.
 
 use crate::on_both;
-use crate::support::{Backend, TestDb};
+use crate::support::{Backend, TestDb, postgres_url};
 use serde_json::json;
 use tenpoint_collector::storage::*;
 use tenpoint_shared::score::Category;
@@ -9,7 +9,8 @@ use tenpoint_shared::score::Category;
 on_both!(
     writes_merge_and_conflict_in_one_batch,
     histograms_group_by_calendar_periods,
-    settings_are_written_once
+    settings_are_written_once,
+    search_ignores_case_beyond_ascii
 );
 
 fn ctx(path: &str) -> ContextWrite {
@@ -256,4 +257,126 @@ async fn settings_are_written_once(backend: Backend) {
     db.store.delete_setting("k").await.unwrap();
     assert_eq!(db.store.setting("k").await.unwrap(), None);
     db.cleanup().await;
+}
+
+/// SQLite opens a file it may not write (file permissions, a read-only mount, `mode=ro`) as
+/// read-only without an error; the store must refuse it at start, not answer every write with
+/// a 503. (Tests run as root, whom file permissions do not stop, so `mode=ro` stands in.)
+#[tokio::test]
+async fn a_read_only_sqlite_file_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ro.db");
+    let store = SqliteStore::open(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    store.close().await;
+    let err = match SqliteStore::open(&format!("sqlite:{}?mode=ro", path.display())).await {
+        Ok(_) => panic!("a read-only database opened for writing"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("read-only") && err.contains(&path.display().to_string()),
+        "{err}"
+    );
+}
+
+async fn search_ignores_case_beyond_ascii(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    assert_search_ignores_case(db.store.as_ref()).await;
+    db.cleanup().await;
+}
+
+/// PostgreSQL's lower() and ILIKE fold only ASCII in a database whose ctype is `C`: the search
+/// must not depend on the ctype the operator chose.
+#[tokio::test]
+async fn search_ignores_case_beyond_ascii_in_a_c_ctype_postgres_database() {
+    use sqlx::postgres::PgConnectOptions;
+    use std::str::FromStr;
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let name = format!("tenpoint_test_c_ctype_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'"
+    ))
+    .execute(&admin)
+    .await
+    .unwrap();
+    let opts = PgConnectOptions::from_str(&url).unwrap().database(&name);
+    let probe = sqlx::PgPool::connect_with(opts.clone()).await.unwrap();
+    let lower: String = sqlx::query_scalar("SELECT lower('Ä')")
+        .fetch_one(&probe)
+        .await
+        .unwrap();
+    probe.close().await;
+    assert_eq!(lower, "Ä", "this database's lower() folds only ASCII");
+    let store = std::sync::Arc::new(PostgresStore::connect_with(opts).await.unwrap());
+    // In a task of its own, so that the database is dropped when an assertion fails too.
+    let checked = tokio::spawn({
+        let store = store.clone();
+        async move { assert_search_ignores_case(store.as_ref()).await }
+    })
+    .await;
+    store.close().await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    if let Err(e) = checked {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+/// Searches text answers in every case, with characters that are wildcards or operators in
+/// SQL patterns taken literally.
+async fn assert_search_ignores_case(store: &dyn Store) {
+    let texts = [
+        "Ärger mit der Lieferung",
+        "ärger",
+        "ДОСТАВКА опоздала",
+        "Σίσυφος",
+        "50%_off (a+b)*? [x] \\ c:\\tmp",
+    ];
+    let writes: Vec<Write> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            resp(
+                &format!("r{i}"),
+                "a",
+                1000 + i as i64,
+                json!({"why": t}),
+                None,
+            )
+        })
+        .collect();
+    store.apply(&writes).await.unwrap();
+    for (q, hits) in [
+        ("ärger", 2),
+        ("ÄRGER", 2),
+        ("Ärger mit", 1),
+        ("доставка", 1),
+        ("ΣΊΣΥΦΟ", 1),
+        ("σίσυφος", 1),
+        ("(A+B)*? [X]", 1),
+        ("\\ C:\\", 1),
+        ("a.b", 0),
+        ("50.", 0),
+        ("rger.*lief", 0),
+        ("why", 0),
+    ] {
+        let found = store
+            .list_responses(&ResponseFilter {
+                site: "s".into(),
+                text: Some(q.into()),
+                limit: 10,
+                ..ResponseFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.len(), hits, "q = {q:?}: {found:?}");
+    }
 }

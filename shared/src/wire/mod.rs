@@ -417,19 +417,29 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The page's path, which reports group by (query and fragment dropped: they carry
-    /// session ids and e-mail addresses more often than meaning).
+    /// The page URL as it is stored: the widget sends no query or fragment, and other
+    /// clients' are dropped here, since they carry session ids, tokens and e-mail addresses
+    /// more often than meaning.
+    pub fn page_url(&self) -> &'a str {
+        without_query(self.page)
+    }
+
+    /// The page's path, which reports group by.
     pub fn page_path(&self) -> &'a str {
         page_path(self.page)
     }
 }
 
+/// `https://shop.example/checkout` of `https://shop.example/checkout?email=a@b.example#top`.
+pub fn without_query(url: &str) -> &str {
+    &url[..url.find(['?', '#']).unwrap_or(url.len())]
+}
+
 /// `/checkout/complete` of `https://shop.example/checkout/complete?order=1#top`.
 pub fn page_path(url: &str) -> &str {
+    let url = without_query(url);
     let after_scheme = url.find("://").map_or(url, |i| &url[i + 3..]);
-    let path = after_scheme.find('/').map_or("/", |i| &after_scheme[i..]);
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    if end == 0 { "/" } else { &path[..end] }
+    after_scheme.find('/').map_or("/", |i| &after_scheme[i..])
 }
 
 fn check_label(v: &str) -> Result<(), String> {

@@ -220,6 +220,27 @@ fn page_paths() {
     assert_eq!(page_path("https://a.example?q"), "/");
     assert_eq!(page_path("https://a.example/#/spa-route"), "/");
     assert_eq!(page_path("http://127.0.0.1:8080/cart.html"), "/cart.html");
+    // A '/' in the query or fragment of a URL without a path is not its path.
+    assert_eq!(page_path("https://a.example?next=/admin"), "/");
+    assert_eq!(page_path("https://a.example#/spa-route"), "/");
+}
+
+#[test]
+fn stored_page_urls_drop_query_and_fragment() {
+    let r: ResponseSubmission = decode(response(json!({})).to_string().as_bytes()).unwrap();
+    assert_eq!(
+        r.context().page_url(),
+        "https://shop.example/checkout/complete.html"
+    );
+    assert_eq!(
+        without_query("https://a.example/p#x?y=1"),
+        "https://a.example/p"
+    );
+    assert_eq!(
+        without_query("https://a.example/p?email=a@b.example&token=t"),
+        "https://a.example/p"
+    );
+    assert_eq!(without_query("https://a.example"), "https://a.example");
 }
 
 #[test]
