@@ -13,7 +13,7 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tenpoint_e2e::collector::Collector;
+use tenpoint_e2e::collector::{Collector, widget_answer};
 use tenpoint_e2e::postgres::PgSchema;
 use tenpoint_e2e::workspace_root;
 
@@ -35,28 +35,28 @@ fn new_id() -> String {
     )
 }
 
-/// A response with a comment of `comment` characters.
-fn answer(id: &str, comment: usize) -> Value {
+/// Posts one answer as the widget does (its display, then the response with a comment of
+/// `comment` characters); the response's status, or `None` when the connection failed (the
+/// process is gone).
+async fn post(client: &reqwest::Client, base: &str, id: &str, comment: usize) -> Option<u16> {
     let mut answers = json!({"nps": (id.len() % 11)});
     if comment > 0 {
         answers["why"] = json!("x".repeat(comment));
     }
-    json!({"v": 1, "id": id, "survey": "post-purchase", "visitor": "visitor-1",
-        "answers": answers, "page": "http://localhost:8080/checkout/complete.html"})
-}
-
-/// Posts one response; `None` when the connection failed (the process is gone).
-async fn post(client: &reqwest::Client, base: &str, id: &str, comment: usize) -> Option<u16> {
-    client
-        .post(format!("{base}/v1/sites/{SITE}/responses"))
-        .header("content-type", "text/plain")
-        .header("origin", "http://localhost:8080")
-        .body(answer(id, comment).to_string())
-        .timeout(Duration::from_secs(10))
-        .send()
-        .await
-        .ok()
-        .map(|r| r.status().as_u16())
+    let mut status = None;
+    for (what, body) in widget_answer(id, answers) {
+        status = client
+            .post(format!("{base}/v1/sites/{SITE}/{what}"))
+            .header("content-type", "text/plain")
+            .header("origin", "http://localhost:8080")
+            .body(body.to_string())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .ok()
+            .map(|r| r.status().as_u16());
+    }
+    status
 }
 
 /// Posts `n` new responses, `at_once` at a time; returns the acknowledged ids and the
@@ -72,7 +72,8 @@ async fn post_many(base: &str, n: usize, at_once: usize, comment: usize) -> (Vec
         for (id, status) in chunk.iter().zip(replies) {
             match status {
                 Some(200 | 201) => acked.push(id.clone()),
-                Some(503) => unavailable += 1,
+                // 425: its display met the full disk, so it has none to answer yet.
+                Some(503 | 425) => unavailable += 1,
                 other => panic!("a response was answered {other:?}"),
             }
         }

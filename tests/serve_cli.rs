@@ -10,6 +10,7 @@ use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
+use tenpoint_e2e::collector::widget_answer;
 use tenpoint_e2e::{tenpoint, workspace_root};
 
 struct Server {
@@ -130,18 +131,22 @@ fn demo_config() -> String {
     std::fs::read_to_string(workspace_root().join("examples/sites/demo-shop.json")).unwrap()
 }
 
+/// Posts an answer as the widget does (its display, then the response); the response's status.
 fn post_response(base: &str, id: &str, nps: i64) -> u16 {
-    let body = json!({"v": 1, "id": id, "survey": "post-purchase", "visitor": "visitor-1",
-        "answers": {"nps": nps, "why": "=cmd"}, "page": "http://localhost:8080/checkout/complete.html"});
-    reqwest::blocking::Client::new()
-        .post(format!("{base}/v1/sites/demo-shop/responses"))
-        .header("content-type", "text/plain")
-        .header("origin", "http://localhost:8080")
-        .body(body.to_string())
-        .send()
-        .unwrap()
-        .status()
-        .as_u16()
+    let client = reqwest::blocking::Client::new();
+    let mut status = 0;
+    for (what, body) in widget_answer(id, json!({"nps": nps, "why": "=cmd"})) {
+        status = client
+            .post(format!("{base}/v1/sites/demo-shop/{what}"))
+            .header("content-type", "text/plain")
+            .header("origin", "http://localhost:8080")
+            .body(body.to_string())
+            .send()
+            .unwrap()
+            .status()
+            .as_u16();
+    }
+    status
 }
 
 #[test]

@@ -55,17 +55,30 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
 
-fn body() -> String {
+/// A display and the response that answers it, as the widget sends them.
+fn bodies() -> [(&'static str, String); 2] {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
-    format!(
-        r#"{{"v":1,"id":"bench-{n:016}","survey":"post-purchase","visitor":"v{}","answers":{{"nps":{},"why":"benchmark answer"}},"page":"http://localhost:8080/checkout/complete.html","locale":"en","device":"desktop","finished":true}}"#,
-        n % 10_000,
-        n % 11
-    )
+    let visitor = n % 10_000;
+    [
+        (
+            "displays",
+            format!(
+                r#"{{"v":1,"id":"shown-{n:016}","survey":"post-purchase","visitor":"v{visitor}","page":"http://localhost:8080/checkout/complete.html","locale":"en","device":"desktop"}}"#
+            ),
+        ),
+        (
+            "responses",
+            format!(
+                r#"{{"v":1,"id":"bench-{n:016}","survey":"post-purchase","display":"shown-{n:016}","visitor":"v{visitor}","answers":{{"nps":{},"why":"benchmark answer"}},"page":"http://localhost:8080/checkout/complete.html","locale":"en","device":"desktop","finished":true}}"#,
+                n % 11
+            ),
+        ),
+    ]
 }
 
-/// `concurrency` clients post for `seconds` after a one-second warm-up.
-async fn drive(url: String, concurrency: u64, seconds: u64) -> Load {
+/// `concurrency` clients post for `seconds` after a one-second warm-up, each a display and
+/// then its response, again and again; `base` ends in `/`, before `displays`.
+async fn drive(base: String, concurrency: u64, seconds: u64) -> Load {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency as usize)
         .build()
@@ -75,25 +88,27 @@ async fn drive(url: String, concurrency: u64, seconds: u64) -> Load {
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let client = client.clone();
-        let url = url.clone();
+        let base = base.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let (mut ok, mut err) = (0u64, 0u64);
-            loop {
-                let start = Instant::now();
-                if start >= stop_at {
-                    break;
-                }
-                let res = client
-                    .post(&url)
-                    .header("content-type", "text/plain")
-                    .body(body())
-                    .send()
-                    .await;
-                let good = matches!(&res, Ok(r) if r.status().is_success());
-                if start >= warm_until {
-                    lat.push(start.elapsed().as_micros() as u64);
-                    if good { ok += 1 } else { err += 1 }
+            'load: loop {
+                for (kind, body) in bodies() {
+                    let start = Instant::now();
+                    if start >= stop_at {
+                        break 'load;
+                    }
+                    let res = client
+                        .post(format!("{base}{kind}"))
+                        .header("content-type", "text/plain")
+                        .body(body)
+                        .send()
+                        .await;
+                    let good = matches!(&res, Ok(r) if r.status().is_success());
+                    if start >= warm_until {
+                        lat.push(start.elapsed().as_micros() as u64);
+                        if good { ok += 1 } else { err += 1 }
+                    }
                 }
             }
             (lat, ok, err)
@@ -117,7 +132,7 @@ async fn drive(url: String, concurrency: u64, seconds: u64) -> Load {
 
 async fn bare_server() -> (SocketAddr, oneshot::Sender<()>) {
     let app = Router::new().route(
-        "/ingest",
+        "/ingest/{kind}",
         post(|body: axum::body::Bytes| async move {
             // The same JSON parse the collector starts with, so the ceiling is honest.
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -158,6 +173,8 @@ async fn collector(
         limits: Limits {
             per_ip: 0,
             per_ip_burst: 0,
+            per_network: 0,
+            per_network_burst: 0,
             per_site: 0,
             per_site_burst: 0,
         },
@@ -303,7 +320,7 @@ async fn async_main() {
         .map(|n| n.get())
         .unwrap_or(0);
     println!(
-        "ingest: {concurrency} concurrent clients for {seconds} s after 1 s warm-up, {cores} cores, client and server in one process"
+        "ingest: {concurrency} concurrent clients for {seconds} s after 1 s warm-up, {cores} cores, client and server in one process; each client sends a display and then its response, as the widget does (req/s counts both)"
     );
     println!(
         "{:<28} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8}",
@@ -311,7 +328,7 @@ async fn async_main() {
     );
 
     let (addr, stop) = bare_server().await;
-    let bare = drive(format!("http://{addr}/ingest"), concurrency, seconds).await;
+    let bare = drive(format!("http://{addr}/ingest/"), concurrency, seconds).await;
     row("bare axum handler", &bare);
     let _ = stop.send(());
 
@@ -329,7 +346,7 @@ async fn async_main() {
     reports.push(format!("(SQLite: 1,000,000 loaded in {loaded:.1} s)"));
     reports.extend(report_rows("SQLite", addr).await);
     let sqlite = drive(
-        format!("http://{addr}/v1/sites/demo-shop/responses"),
+        format!("http://{addr}/v1/sites/demo-shop/"),
         concurrency,
         seconds,
     )
@@ -361,7 +378,7 @@ async fn async_main() {
         reports.push(format!("(PostgreSQL: 1,000,000 loaded in {loaded:.1} s)"));
         reports.extend(report_rows("PostgreSQL", addr).await);
         let load = drive(
-            format!("http://{addr}/v1/sites/demo-shop/responses"),
+            format!("http://{addr}/v1/sites/demo-shop/"),
             concurrency,
             seconds,
         )

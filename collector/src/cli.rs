@@ -77,7 +77,10 @@ pub struct ServeArgs {
     /// Requests per second from one IP address (0: no limit).
     #[arg(long, env = "TENPOINT_RATE_PER_IP", default_value_t = Limits::default().per_ip)]
     pub rate_per_ip: u32,
-    /// Submissions per second to one site (0: no limit).
+    /// Requests per second from one network, an IPv4 /24 or IPv6 /64 (0: no limit).
+    #[arg(long, env = "TENPOINT_RATE_PER_NETWORK", default_value_t = Limits::default().per_network)]
+    pub rate_per_network: u32,
+    /// Valid submissions per second to one site, from everyone together (0: no limit).
     #[arg(long, env = "TENPOINT_RATE_PER_SITE", default_value_t = Limits::default().per_site)]
     pub rate_per_site: u32,
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
@@ -210,6 +213,8 @@ async fn serve(args: ServeArgs) -> ExitCode {
         admin_token: args.admin_token.clone(),
         limits: Limits {
             per_ip: args.rate_per_ip,
+            per_network: args.rate_per_network,
+            per_network_burst: (4 * args.rate_per_network).max(args.rate_per_network),
             per_site: args.rate_per_site,
             ..Limits::default()
         },

@@ -57,6 +57,13 @@ impl Application {
         let registry = Registry::load(cfg.sites.clone()).map_err(StartError::Sites)?;
         tracing::info!(sites = registry.current().len(), "site configs loaded");
         let store = storage::connect(&cfg.database).await?;
+        // A database that answers but cannot take writes (a read-only file or mount, a
+        // PostgreSQL standby) would start "ready" and refuse every answer: say so now.
+        store.probe_write().await.map_err(|e| {
+            StartError::Store(StoreError::Connect(format!(
+                "cannot write to the database: {e}"
+            )))
+        })?;
         Self::build_with(cfg, store, registry).await
     }
 

@@ -8,6 +8,26 @@ use std::process::{Child, Stdio};
 
 pub const TOKEN: &str = "e2e-admin-token-0123456789";
 
+/// What the widget sends for one answer to the demo shop's post-purchase survey: the display
+/// (the collector refuses a response whose display it has not recorded) and then the response,
+/// as `(path under /v1/sites/demo-shop/, body)` in sending order.
+pub fn widget_answer(id: &str, answers: Value) -> [(&'static str, Value); 2] {
+    let page = "http://localhost:8080/checkout/complete.html";
+    let shown = format!("{id}-shown");
+    [
+        (
+            "displays",
+            serde_json::json!({"v": 1, "id": shown, "survey": "post-purchase",
+                "visitor": "visitor-1", "page": page}),
+        ),
+        (
+            "responses",
+            serde_json::json!({"v": 1, "id": id, "survey": "post-purchase", "display": shown,
+                "visitor": "visitor-1", "answers": answers, "page": page}),
+        ),
+    ]
+}
+
 pub struct Collector {
     child: Child,
     /// `http://127.0.0.1:PORT`
@@ -132,7 +152,14 @@ fn spawn(
         .arg("--sites")
         .arg(dir.path().join("sites"))
         // Browser tests send bursts from one address; the limits have their own tests.
-        .args(["--rate-per-ip", "0", "--rate-per-site", "0"])
+        .args([
+            "--rate-per-ip",
+            "0",
+            "--rate-per-network",
+            "0",
+            "--rate-per-site",
+            "0",
+        ])
         .args(extra)
         .env_remove("TENPOINT_DATABASE_URL")
         .env("RUST_LOG", "warn")

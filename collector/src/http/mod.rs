@@ -62,11 +62,14 @@ impl AppState {
     pub fn limit_ip(&self, headers: &HeaderMap, peer: SocketAddr) -> Result<(), ApiError> {
         self.limits
             .check_ip(self.client_ip(headers, peer))
-            .inspect_err(|_| {
+            .map_err(|(e, scope)| {
                 self.metrics
                     .rate_limited
-                    .get_or_create(&ScopeLabels { scope: "ip" })
+                    .get_or_create(&ScopeLabels {
+                        scope: scope.as_str(),
+                    })
                     .inc();
+                e
             })
     }
 

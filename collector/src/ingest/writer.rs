@@ -34,22 +34,22 @@ impl WriterTask {
 /// Observes batch sizes, for metrics.
 pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
-/// Whether writes commit right now, as the last one to finish found. Readiness reads it: a
+/// Whether writes commit, as the last failed one and a probe tell. Readiness reads it: a
 /// collector whose disk is full must stop getting traffic it can only refuse, and get it back
 /// by itself once a write commits again.
 #[derive(Debug, Default)]
 pub struct WriteHealth {
-    /// Why the last write failed and when, while no write has committed since.
+    /// Why the last write failed and when, until a probe write commits.
     failure: Mutex<Option<(String, Instant)>>,
 }
 
 /// How long a failed write speaks for itself before readiness asks a probe write instead.
-/// A probe is a small row: it may commit where an answer does not (a disk with a few
-/// kilobytes left), so right after a real failure the failure is the better witness.
-const TRUST_A_FAILURE_FOR: Duration = Duration::from_secs(1);
+/// Other writes committing meanwhile do not clear it: on a nearly full disk a display fits
+/// where an answer with a comment does not, and some of the writes failing is not ready.
+const TRUST_A_FAILURE_FOR: Duration = Duration::from_secs(2);
 
 impl WriteHealth {
-    /// Why the last write failed, while no write has committed since.
+    /// Why the last write failed, until a probe write has committed since.
     pub fn failure(&self) -> Option<String> {
         self.failure
             .lock()
@@ -65,16 +65,22 @@ impl WriteHealth {
         })
     }
 
-    fn record(&self, result: Result<(), &StoreError>) {
+    fn failed(&self, e: &StoreError) {
         if let Ok(mut f) = self.failure.lock() {
-            match result {
-                Ok(()) => {
+            *f = Some((e.to_string(), Instant::now()));
+        }
+    }
+
+    fn probed(&self, result: Result<(), &StoreError>) {
+        match result {
+            Ok(()) => {
+                if let Ok(mut f) = self.failure.lock() {
                     if f.take().is_some() {
                         tracing::info!("writes commit again");
                     }
                 }
-                Err(e) => *f = Some((e.to_string(), Instant::now())),
             }
+            Err(e) => self.failed(e),
         }
     }
 }
@@ -108,7 +114,7 @@ impl Writer {
             return Some(fresh);
         }
         let probe = store.probe_write().await;
-        self.health.record(probe.as_ref().map(|_| ()));
+        self.health.probed(probe.as_ref().map(|_| ()));
         self.health.failure()
     }
 }
@@ -137,7 +143,9 @@ async fn run(
             o(writes.len());
         }
         let results = commit(store.as_ref(), &writes).await;
-        health.record(results.as_ref().map(|_| ()));
+        if let Err(e) = &results {
+            health.failed(e);
+        }
         match results {
             Ok(results) => {
                 for (done, result) in waiters.drain(..).zip(results) {

@@ -4,6 +4,7 @@
 use super::report_sql::{Dialect, bind_scope};
 use super::rollup_delta::{CountedResponse, CountedScore, DIMS, Deltas, WIDTHS};
 use super::*;
+use sqlx::pool::PoolConnection;
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
@@ -11,11 +12,15 @@ use sqlx::sqlite::{
 };
 use sqlx::{Acquire, Connection, QueryBuilder, Row, Sqlite, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Tests' simulated disk size (see [`SqliteStore::open_with_page_limit`]).
+    page_limit: Option<Arc<AtomicU32>>,
 }
 
 /// UTC calendar labels; 'weekday 0' moves to the next Sunday (or stays on one), and six days
@@ -32,22 +37,18 @@ impl SqliteStore {
         Self::open_with(url, None).await
     }
 
-    /// Like [`SqliteStore::open`], with the file limited to `pages` pages, read whenever the
-    /// writer opens a connection (`PRAGMA max_page_count` holds per connection, and the writer
-    /// reopens its connection after a failed write). For tests: a full disk that they can
-    /// fill and empty again without root.
+    /// Like [`SqliteStore::open`], with the file limited to `pages` pages, read before every
+    /// write (`PRAGMA max_page_count`). For tests: a full disk that they can fill and empty
+    /// again without root.
     #[doc(hidden)]
     pub async fn open_with_page_limit(
         url: &str,
-        pages: std::sync::Arc<std::sync::atomic::AtomicU32>,
+        pages: Arc<AtomicU32>,
     ) -> Result<Self, StoreError> {
         Self::open_with(url, Some(pages)).await
     }
 
-    async fn open_with(
-        url: &str,
-        page_limit: Option<std::sync::Arc<std::sync::atomic::AtomicU32>>,
-    ) -> Result<Self, StoreError> {
+    async fn open_with(url: &str, page_limit: Option<Arc<AtomicU32>>) -> Result<Self, StoreError> {
         let base = if url.starts_with("sqlite:") {
             SqliteConnectOptions::from_str(url).map_err(|e| StoreError::Connect(e.to_string()))?
         } else {
@@ -67,19 +68,6 @@ impl SqliteStore {
             .pragma("secure_delete", "on");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .after_connect(move |conn, _| {
-                let limit = page_limit
-                    .as_ref()
-                    .map(|p| p.load(std::sync::atomic::Ordering::SeqCst));
-                Box::pin(async move {
-                    if let Some(pages) = limit {
-                        sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
-                            .execute(conn)
-                            .await?;
-                    }
-                    Ok(())
-                })
-            })
             .connect_with(base.clone().create_if_missing(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
@@ -118,12 +106,29 @@ impl SqliteStore {
             .connect_with(base.read_only(true))
             .await
             .map_err(|e| StoreError::Connect(e.to_string()))?;
-        Ok(SqliteStore { writer, reader })
+        Ok(SqliteStore {
+            writer,
+            reader,
+            page_limit,
+        })
     }
 
     pub async fn close(&self) {
         self.reader.close().await;
         self.writer.close().await;
+    }
+
+    /// The writer's connection, clean (see [`clean_connection`]), with the tests' simulated
+    /// disk size applied.
+    async fn writer_connection(&self) -> Result<PoolConnection<Sqlite>, sqlx::Error> {
+        let mut conn = clean_connection(&self.writer).await?;
+        if let Some(pages) = &self.page_limit {
+            let pages = pages.load(Ordering::SeqCst);
+            sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(conn)
     }
 
     /// One transaction on a clean writer connection (see [`clean_connection`]), closed after
@@ -134,7 +139,7 @@ impl SqliteStore {
         writes: &[Write],
         isolate: bool,
     ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-        let mut conn = clean_connection(&self.writer).await?;
+        let mut conn = self.writer_connection().await?;
         let result = apply_on(&mut conn, writes, isolate).await;
         if result.is_err() {
             discard(conn).await;
@@ -677,7 +682,7 @@ impl Store for SqliteStore {
     }
 
     async fn probe_write(&self) -> Result<(), StoreError> {
-        let mut conn = clean_connection(&self.writer).await?;
+        let mut conn = self.writer_connection().await?;
         let done = sqlx::query(
             "INSERT INTO settings (key, value) VALUES ('write_probe', $1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -21,9 +21,7 @@ async fn listing_filters_search_pages_and_csv(backend: Backend) {
     ];
     for a in &answers {
         assert_eq!(
-            app.post("responses", &response(&new_id(), a.clone()))
-                .await
-                .status(),
+            app.answer(&response(&new_id(), a.clone())).await.status(),
             201
         );
     }
@@ -120,17 +118,17 @@ async fn erasing_a_visitor_removes_everything_of_theirs(backend: Backend) {
         201
     );
     assert_eq!(
-        app.post("responses", &response(&mine, json!({"nps": 3})))
+        app.answer(&response(&mine, json!({"nps": 3})))
             .await
             .status(),
         201
     );
     let gap = json!({"v": 1, "id": new_id(), "survey": "app-experience", "visitor": "visitor-1",
         "answers": {"service": {"speed": {"expectation": 7, "experience": 2}}}, "page": "http://localhost:8080/app/x"});
-    assert_eq!(app.post("responses", &gap).await.status(), 201);
+    assert_eq!(app.answer(&gap).await.status(), 201);
     let mut other = response(&new_id(), json!({"nps": 10}));
     other["visitor"] = json!("visitor-2");
-    assert_eq!(app.post("responses", &other).await.status(), 201);
+    assert_eq!(app.answer(&other).await.status(), 201);
 
     let res = app
         .client
@@ -141,7 +139,8 @@ async fn erasing_a_visitor_removes_everything_of_theirs(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body, json!({"deleted": {"responses": 2, "displays": 1}}));
+    // One display of its own and the two the answers answered.
+    assert_eq!(body, json!({"deleted": {"responses": 2, "displays": 3}}));
 
     let left = app.stored().await;
     assert_eq!(left.len(), 1);
@@ -174,7 +173,7 @@ async fn page_queries_and_fragments_are_never_stored(backend: Backend) {
     assert_eq!(app.post("displays", &d).await.status(), 201);
     let mut r = response(&new_id(), json!({"nps": 4}));
     r["page"] = json!(PAGE_WITH_SECRETS);
-    assert_eq!(app.post("responses", &r).await.status(), 201);
+    assert_eq!(app.answer(&r).await.status(), 201);
     let stored = app.stored().await;
     assert_eq!(
         stored[0]["page"],
@@ -220,15 +219,15 @@ async fn an_erased_visitor_leaves_no_bytes_in_the_sqlite_files() {
     let mut r = response(&new_id(), json!({"nps": 3}));
     r["visitor"] = json!(visitor);
     r["page"] = json!(PAGE_WITH_SECRETS);
-    assert_eq!(app.post("responses", &r).await.status(), 201);
+    assert_eq!(app.answer(&r).await.status(), 201);
     // A merge rewrites the row: its earlier version must not survive either.
     r["answers"] = json!({"why": comment});
-    assert_eq!(app.post("responses", &r).await.status(), 200);
+    assert_eq!(app.answer(&r).await.status(), 200);
     // Other visitors' rows share the erased rows' pages and stay.
     for i in 0..50 {
         let mut other = response(&new_id(), json!({"nps": 9, "why": format!("fine {i}")}));
         other["visitor"] = json!(format!("other-visitor-{i}"));
-        assert_eq!(app.post("responses", &other).await.status(), 201);
+        assert_eq!(app.answer(&other).await.status(), 201);
     }
 
     let page = "http://localhost:8080/orders/erase-me-4711/receipt.html";

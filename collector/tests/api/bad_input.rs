@@ -171,7 +171,7 @@ async fn admin_endpoints_need_the_token(backend: Backend) {
         return;
     };
     assert_eq!(
-        app.post("responses", &response(&new_id(), json!({"nps": 9})))
+        app.answer(&response(&new_id(), json!({"nps": 9})))
             .await
             .status(),
         201

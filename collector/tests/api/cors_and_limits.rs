@@ -1,5 +1,5 @@
 use crate::on_both;
-use crate::support::{Backend, ORIGIN, Options, TestApp, new_id, response};
+use crate::support::{Backend, ORIGIN, Options, TestApp, display, new_id, response};
 use serde_json::{Value, json};
 use tenpoint_collector::ratelimit::Limits;
 
@@ -145,6 +145,8 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
         limits: Limits {
             per_ip: 1,
             per_ip_burst: 3,
+            per_network: 3,
+            per_network_burst: 3,
             per_site: 1000,
             per_site_burst: 1000,
         },
@@ -155,10 +157,7 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     };
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        statuses.push(
-            app.post("responses", &response(&new_id(), json!({"nps": 9})))
-                .await,
-        );
+        statuses.push(app.post("displays", &display(&new_id())).await);
     }
     let codes: Vec<u16> = statuses.iter().map(|r| r.status().as_u16()).collect();
     assert_eq!(&codes[..3], &[201, 201, 201], "{codes:?}");
@@ -179,6 +178,8 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
         limits: Limits {
             per_ip: 1000,
             per_ip_burst: 1000,
+            per_network: 1000,
+            per_network_burst: 1000,
             per_site: 1,
             per_site_burst: 2,
         },
@@ -190,7 +191,7 @@ async fn rate_limits_answer_429_with_retry_after(backend: Backend) {
     let mut codes = Vec::new();
     for _ in 0..4 {
         codes.push(
-            app.post("responses", &response(&new_id(), json!({"nps": 9})))
+            app.post("displays", &display(&new_id()))
                 .await
                 .status()
                 .as_u16(),

@@ -31,7 +31,7 @@ async fn post_all(app: &TestApp, ids: Vec<String>, at_once: usize) -> Vec<(Strin
     let mut out = Vec::new();
     for chunk in ids.chunks(at_once) {
         let replies = join_all(chunk.iter().map(|id| async move {
-            let status = app.post("responses", &bulky(id)).await.status().as_u16();
+            let status = app.answer(&bulky(id)).await.status().as_u16();
             (id.clone(), status)
         }))
         .await;
@@ -55,7 +55,7 @@ async fn ids_in_file(url: &str) -> HashSet<String> {
     ids.into_iter().collect()
 }
 
-/// Sorts replies into acknowledged ids; anything but 2xx or 503 fails the test.
+/// Sorts replies into acknowledged ids; anything but 2xx, 503 or 425 fails the test.
 fn acknowledged(replies: &[(String, u16)], acked: &mut HashSet<String>) -> usize {
     let mut unavailable = 0;
     for (id, status) in replies {
@@ -63,7 +63,8 @@ fn acknowledged(replies: &[(String, u16)], acked: &mut HashSet<String>) -> usize
             200 | 201 => {
                 acked.insert(id.clone());
             }
-            503 => unavailable += 1,
+            // 425: its display was refused for the full disk, so it has none to answer yet.
+            503 | 425 => unavailable += 1,
             other => panic!("a write answered {other}"),
         }
     }
@@ -107,11 +108,12 @@ async fn a_full_sqlite_file_acknowledges_only_what_it_keeps_and_recovers() {
     until_ready(&app).await;
     let mut replies = post_all(&app, fresh_ids(10), 1).await;
     replies.extend(post_all(&app, fresh_ids(96), 32).await);
-    assert_eq!(
-        acknowledged(&replies, &mut acked),
-        0,
-        "writes failed after the disk grew"
+    let failed: Vec<_> = replies.iter().filter(|(_, s)| *s >= 300).collect();
+    assert!(
+        failed.is_empty(),
+        "writes failed after the disk grew: {failed:?}"
     );
+    acknowledged(&replies, &mut acked);
 
     let report = app.report("survey=post-purchase").await;
     assert_eq!(report["nps"]["n"], json!(acked.len()));
@@ -265,7 +267,7 @@ async fn nul_in_answers_and_attributes_is_stored_alike_on_both_backends(backend:
     let id = new_id();
     let mut body = response(&id, json!({"nps": 6, "why": "late\u{0}again"}));
     body["attributes"] = json!({"plan": "p\u{0}ro"});
-    let res = app.post("responses", &body).await;
+    let res = app.answer(&body).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let stored = app.stored().await;
     assert_eq!(stored[0]["answers"]["why"], "late\u{fffd}again");

@@ -1,5 +1,5 @@
 use crate::on_both;
-use crate::support::{Backend, TestApp, display, new_id, response};
+use crate::support::{Backend, TestApp, display, new_id, response, shown_id};
 use serde_json::{Value, json};
 
 on_both!(
@@ -37,7 +37,7 @@ async fn the_same_response_posted_five_times_counts_once(backend: Backend) {
     let body = response(&id, json!({"nps": 9}));
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(app.post("responses", &body).await.status().as_u16());
+        statuses.push(app.answer(&body).await.status().as_u16());
     }
     assert_eq!(statuses, [201, 200, 200, 200, 200]);
     let report = app.report("survey=post-purchase").await;
@@ -69,6 +69,7 @@ async fn score_first_then_follow_up_merges_into_one_response(backend: Backend) {
         &id,
         json!({"why": "Late delivery", "reasons": ["delivery"]}),
     );
+    second["display"] = json!(display_id);
     second["finished"] = json!(true);
     assert_eq!(app.post("responses", &second).await.status(), 200);
 
@@ -103,22 +104,20 @@ async fn a_response_id_cannot_move_to_another_survey_or_visitor(backend: Backend
     };
     let id = new_id();
     assert_eq!(
-        app.post("responses", &response(&id, json!({"nps": 9})))
-            .await
-            .status(),
+        app.answer(&response(&id, json!({"nps": 9}))).await.status(),
         201
     );
     let mut other_visitor = response(&id, json!({"nps": 0}));
     other_visitor["visitor"] = json!("someone-else");
-    let res = app.post("responses", &other_visitor).await;
+    let res = app.answer(&other_visitor).await;
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "conflict");
     let mut other_survey = json!({"v": 1, "id": id, "survey": "product-csat", "visitor": "visitor-1",
         "answers": {"csat": 2}, "page": "http://localhost:8080/products/a.html"});
-    assert_eq!(app.post("responses", &other_survey).await.status(), 409);
+    assert_eq!(app.answer(&other_survey).await.status(), 409);
     other_survey["id"] = json!(new_id());
-    assert_eq!(app.post("responses", &other_survey).await.status(), 201);
+    assert_eq!(app.answer(&other_survey).await.status(), 201);
     let stored = app.stored().await;
     assert_eq!(stored.len(), 2);
     assert!(
@@ -132,13 +131,19 @@ async fn application_json_works_too(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let res = app
-        .client
-        .post(app.url("/v1/sites/demo-shop/responses"))
-        .json(&response(&new_id(), json!({"nps": 7})))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
+    let id = new_id();
+    for (what, body) in [
+        ("displays", display(&shown_id(&id))),
+        ("responses", response(&id, json!({"nps": 7}))),
+    ] {
+        let res = app
+            .client
+            .post(app.url(&format!("/v1/sites/demo-shop/{what}")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{what}");
+    }
     app.stop().await;
 }

@@ -7,6 +7,7 @@ mod admin;
 mod bad_input;
 mod cors_and_limits;
 mod faults;
+mod forgery;
 mod ingest;
 mod ops;
 mod reload;

@@ -101,9 +101,7 @@ async fn a_sites_folder_that_goes_away_keeps_its_sites_until_it_is_back() {
     );
     assert_eq!(ready["database"], "sqlite");
     assert!(survey_ids(&app).await.contains(&"post-purchase".to_owned()));
-    let res = app
-        .post("responses", &response(&new_id(), json!({"nps": 9})))
-        .await;
+    let res = app.answer(&response(&new_id(), json!({"nps": 9}))).await;
     assert_eq!(res.status(), 201);
     let metrics = app
         .client

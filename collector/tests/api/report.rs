@@ -67,7 +67,7 @@ async fn nps_report_matches_hand_computed_values(backend: Backend) {
                 "location": location, "device": "mobile"}));
         }
     }
-    let results = join_all(bodies.iter().map(|b| app.post("responses", b))).await;
+    let results = join_all(bodies.iter().map(|b| app.answer(b))).await;
     assert!(results.iter().all(|r| r.status() == 201));
 
     let r = app.report("survey=post-purchase&group_by=location").await;
@@ -134,7 +134,7 @@ async fn nps_report_matches_hand_computed_values(backend: Backend) {
     for i in 0..3 {
         let b = json!({"v": 1, "id": new_id(), "survey": "post-purchase", "visitor": format!("s{i}"),
             "answers": {"nps": 10}, "page": "http://localhost:8080/checkout/complete.html", "location": "stavanger"});
-        assert_eq!(app.post("responses", &b).await.status(), 201);
+        assert_eq!(app.answer(&b).await.status(), 201);
     }
     let r = app.report("survey=post-purchase&group_by=location").await;
     let stavanger = r["groups"]["items"]
@@ -177,7 +177,7 @@ async fn csat_ces_and_gap_blocks_match_hand_computed_values(backend: Backend) {
     let post = |survey: &str, answers: Value| {
         let body = json!({"v": 1, "id": new_id(), "survey": survey, "visitor": "v", "answers": answers,
             "page": "http://localhost:8080/products/shoe.html"});
-        async move { app_ref.post("responses", &body).await.status().as_u16() }
+        async move { app_ref.answer(&body).await.status().as_u16() }
     };
     for s in [5, 4, 2, 5] {
         assert_eq!(post("product-csat", json!({"csat": s})).await, 201);

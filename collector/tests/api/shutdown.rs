@@ -1,5 +1,5 @@
 use crate::on_both;
-use crate::support::{Backend, TestApp, new_id, response};
+use crate::support::{Backend, TestApp, display, new_id, response, shown_id};
 use futures_util::future::join_all;
 use serde_json::json;
 use std::time::Duration;
@@ -13,6 +13,10 @@ async fn every_acknowledged_write_survives_shutdown(backend: Backend) {
         return;
     };
     let ids: Vec<String> = (0..300).map(|_| new_id()).collect();
+    for id in &ids {
+        let shown = display(&shown_id(id));
+        assert_eq!(app.post("displays", &shown).await.status(), 201);
+    }
     let sends = join_all(ids.iter().map(|id| {
         let client = app.client.clone();
         let url = app.url("/v1/sites/demo-shop/responses");

@@ -138,6 +138,8 @@ pub struct TestApp {
 
 pub struct Options {
     pub limits: Limits,
+    /// Take the client address from `X-Forwarded-For` (tests of per-address limits).
+    pub trust_forwarded_for: bool,
     pub sites: Vec<(&'static str, String)>,
     pub watch: bool,
 }
@@ -149,11 +151,14 @@ impl Default for Options {
             limits: Limits {
                 per_ip: 100_000,
                 per_ip_burst: 100_000,
+                per_network: 100_000,
+                per_network_burst: 100_000,
                 per_site: 100_000,
                 per_site_burst: 100_000,
             },
             sites: vec![("demo-shop.json", demo_config())],
             watch: false,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -190,7 +195,7 @@ impl TestApp {
             sites: vec![sites_dir.path().to_path_buf()],
             admin_token: Some(TOKEN.into()),
             limits: opts.limits,
-            trust_forwarded_for: false,
+            trust_forwarded_for: opts.trust_forwarded_for,
             static_dir: None,
             watch: opts.watch,
         };
@@ -226,6 +231,21 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// Answers as the widget does: records the display the response answers (adding one to
+    /// the body when it names none), then posts the response; returns the response's reply.
+    pub async fn answer(&self, body: &Value) -> Response {
+        let mut body = body.clone();
+        if body.get("display").is_none() {
+            body["display"] = json!(shown_id(body["id"].as_str().unwrap_or_default()));
+        }
+        let mut shown = json!({"v": 1});
+        for key in ["display", "survey", "visitor", "page"] {
+            shown[if key == "display" { "id" } else { key }] = body[key].clone();
+        }
+        self.post("displays", &shown).await;
+        self.post("responses", &body).await
     }
 
     pub async fn admin_get(&self, path: &str) -> Response {
@@ -293,11 +313,19 @@ pub fn new_id() -> String {
     )
 }
 
+/// A response to the post-purchase survey; it answers the display [`shown_id`]`(id)`, which
+/// [`TestApp::answer`] records first.
 pub fn response(id: &str, answers: Value) -> Value {
     json!({
         "v": 1, "id": id, "survey": "post-purchase", "visitor": "visitor-1",
+        "display": shown_id(id),
         "answers": answers, "page": "http://localhost:8080/checkout/complete.html"
     })
+}
+
+/// The display id [`response`] answers.
+pub fn shown_id(response_id: &str) -> String {
+    format!("{response_id}-shown")
 }
 
 pub fn display(id: &str) -> Value {
