@@ -52,7 +52,6 @@ for t in "${targets[@]}"; do
     echo "fuzz/ci.sh: $t FAILED; from its log ($log):" >&2
     # The panic (or libFuzzer's own error: timeout, out of memory), without the backtrace.
     grep -A4 "panicked at\|^==[0-9]*== ERROR: libFuzzer" "$log" | grep -v '^ *[0-9]*: \|^ *at ' >&2 || true
-    grep -A2 "^Reproduce with" "$log" >&2 || true
     artifact=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -1)
     echo "fuzz/ci.sh: failing input: ${artifact:-none written (see the log)}" >&2
     summary+=("$(printf '%-7s FAILED: %s' "$t" "${artifact:-see $log}")")

@@ -5,7 +5,7 @@
 //!
 //! - `Glob::parse` and `matches` never panic. Their time is O(path × pattern) by construction;
 //!   the fuzzer's `-timeout` (see `fuzz/ci.sh`) catches a regression, and every accepted
-//!   pattern is also matched against a path of several thousand characters.
+//!   pattern is also matched against its path repeated past a thousand characters.
 //! - An accepted pattern has at most `MAX_GLOB_CHARS` characters and starts with `/` or `*`.
 //! - `matches` agrees with [`reference`], a second reading of the grammar in the module doc:
 //!   the text of the pattern interpreted directly by dynamic programming, sharing no code with
@@ -40,7 +40,7 @@ pub fn check_pair(pattern: &str, path: &str) {
         );
         // Long paths must stay cheap (the NFA is linear in the path).
         if !path.is_empty() {
-            let long = path.repeat(4096 / path.len() + 1);
+            let long = path.repeat(1024 / path.len() + 1);
             assert_eq!(
                 g.matches(&long),
                 reference(pattern, &long),
