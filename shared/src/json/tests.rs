@@ -131,15 +131,55 @@ fn huge_objects_are_refused_quickly() {
     assert_eq!(err.reason, "too many members in one object");
 }
 
-/// Near the extremes the reader may be a few ulps off (see `read::Decimal::value`).
+/// At the ends of the range, where the reader cannot work in 128-bit integers, it still rounds
+/// correctly away from halfway points (the json fuzz target caught `Number.MAX_VALUE` refused).
 #[test]
-fn extreme_numbers_read_close() {
+fn extreme_numbers_read_correctly_rounded() {
     for (text, v) in [
-        ("5e-324", 5e-324),
-        ("1.7976931348623157e307", 1.7976931348623157e307),
+        ("1.7976931348623157e308", Some(f64::MAX)),
+        ("-1.7976931348623157e+308", Some(-f64::MAX)),
+        // Just below and above the midpoint of f64::MAX and 2^1024, where overflow starts.
+        ("1.797693134862315807e308", Some(f64::MAX)),
+        ("1.797693134862315808e308", None),
+        ("1.7976931348623157e307", Some(1.7976931348623157e307)),
+        ("2.2250738585072014e-308", Some(f64::MIN_POSITIVE)),
+        ("5e-324", Some(5e-324)),
+        // Just above and below half the least subnormal.
+        ("2.4703282292062328e-324", Some(5e-324)),
+        ("2.4703282292062327e-324", Some(0.0)),
+        ("1e-400", Some(0.0)),
+        ("123456789e-330", Some(1.23456789e-322)),
     ] {
-        let ours = parse(text).unwrap().as_f64().unwrap();
-        assert!((ours - v).abs() <= 1e-14 * v, "{text}: {ours}");
+        assert_eq!(parse(text).ok().and_then(|n| n.as_f64()), v, "{text}");
+    }
+}
+
+/// Digits after the 19th are dropped but remembered: they break what would be a tie.
+#[test]
+fn dropped_digits_break_ties() {
+    // 2^53 + 1, the midpoint of 2^53 and 2^53 + 2: a tie goes to even, anything above goes up.
+    assert_eq!(
+        parse("9007199254740993").unwrap().as_f64(),
+        Some(9007199254740992.0)
+    );
+    assert_eq!(
+        parse("9007199254740993.0001").unwrap().as_f64(),
+        Some(9007199254740994.0)
+    );
+    assert_eq!(
+        parse("9007199254740993000.00000000001e-3")
+            .unwrap()
+            .as_f64(),
+        Some(9007199254740994.0)
+    );
+}
+
+/// An error's offset lies within the text (it was one past the end after a final backslash).
+#[test]
+fn error_offsets_stay_in_the_text() {
+    for text in ["\"", "\",\\", "\"\\", "\"\\u", "\"\\u12", "[\"\\"] {
+        let e = parse(text).unwrap_err();
+        assert!(e.at <= text.len(), "{text:?}: {e:?}");
     }
 }
 
@@ -242,6 +282,33 @@ proptest! {
             } else {
                 prop_assert!((ours - rust).abs() <= 1e-14 * rust.abs(), "{}", text);
             }
+        }
+    }
+
+    /// Any number of digits at any exponent: correctly rounded where the reader's doc
+    /// promises it (here: up to 19 digits times 10^-27 … 10^0), one ulp at most elsewhere.
+    #[test]
+    fn any_decimal_reads_within_an_ulp(
+        digits in "[1-9][0-9]{0,24}",
+        point in 1usize..26,
+        e in -360i32..330,
+    ) {
+        let (int, frac) = digits.split_at(point.min(digits.len()));
+        let text = if frac.is_empty() {
+            format!("{int}e{e}")
+        } else {
+            format!("{int}.{frac}e{e}")
+        };
+        let rust: f64 = text.parse().unwrap();
+        match parse(&text) {
+            Ok(n) => {
+                let ours = n.as_f64().unwrap();
+                let exp = e - frac.len() as i32;
+                let exact = digits.len() <= 19 && (-27..=0).contains(&exp);
+                let ulps = ours.to_bits().abs_diff(rust.to_bits());
+                prop_assert!(ulps <= u64::from(!exact), "{}: {:e} vs {:e}", text, ours, rust);
+            }
+            Err(_) => prop_assert!(rust.is_infinite(), "{}", text),
         }
     }
 

@@ -246,5 +246,8 @@ mod tests {
         let g = Glob::parse(&format!("{}b", "*a".repeat(100))).unwrap();
         let path = "a".repeat(2000);
         assert!(!g.matches(&path));
+        // Globstars cross '/', so every split of the path is open to them.
+        let g = Glob::parse(&format!("{}b", "**a".repeat(80))).unwrap();
+        assert!(!g.matches(&"/a".repeat(2000)));
     }
 }

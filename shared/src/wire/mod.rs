@@ -371,7 +371,8 @@ impl<'a> Context<'a> {
             errs.push(FieldError::new(root.key("page"), m));
         }
         if let Some(l) = self.locale {
-            if let Err(m) = syntax::check_locale(l) {
+            // A locale is a label too: its grammar allows any number of subtags.
+            if let Err(m) = check_label(l).and_then(|()| syntax::check_locale(l)) {
                 errs.push(FieldError::new(root.key("locale"), clip(&m)));
             }
         }

@@ -121,6 +121,12 @@ fn bad_responses_are_refused_with_a_path() {
         "$.page: a page URL may be at most 2048",
     );
     assert_rejected(response(json!({"locale": "english please"})), "$.locale:");
+    // Well-formed but longer than a label may be: its length went unchecked (caught by the
+    // limits property of the wire fuzz target).
+    assert_rejected(
+        response(json!({"locale": format!("en{}", "-abcdefgh".repeat(11))})),
+        "$.locale: must be 1–100 characters",
+    );
     assert_rejected(
         response(json!({"location": "x".repeat(101)})),
         "$.location: must be 1–100 characters",
