@@ -8,6 +8,7 @@
 mod postgres;
 mod report_sql;
 mod rollup_delta;
+mod rollup_sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;

@@ -2,10 +2,10 @@
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
 use super::report_sql::{Dialect, bind_scope};
-use super::rollup_delta::{CountedResponse, CountedScore, DIMS, Deltas, WIDTHS};
+use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
+use super::rollup_sql;
 use super::*;
 use sqlx::pool::PoolConnection;
-use sqlx::query_builder::Separated;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
@@ -95,7 +95,7 @@ impl SqliteStore {
                 .await?;
         if built.is_none() {
             let mut tx = writer.begin().await?;
-            rebuild_rollups(&mut tx).await?;
+            rollup_sql::rebuild::<Sqlite>(&mut tx).await?;
             sqlx::query("INSERT INTO settings (key, value) VALUES ('rollups', '1')")
                 .execute(&mut *tx)
                 .await?;
@@ -150,8 +150,9 @@ impl SqliteStore {
     /// Recounts the rollups from the stored rows. The store keeps them current as it writes;
     /// this is for rows written into the database by other means (the benchmark's bulk load).
     pub async fn rebuild_rollups(&self) -> Result<(), StoreError> {
-        let mut tx = self.writer.begin().await?;
-        rebuild_rollups(&mut tx).await?;
+        let mut conn = self.writer_connection().await?;
+        let mut tx = Connection::begin(&mut *conn).await?;
+        rollup_sql::rebuild::<Sqlite>(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -171,182 +172,6 @@ fn is_read_only(e: &dyn sqlx::error::DatabaseError) -> bool {
     e.code()
         .and_then(|c| c.parse::<i32>().ok())
         .is_some_and(|c| c & 0xff == 8)
-}
-
-/// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it
-/// commits: one multi-row statement per rollup table, since every statement is a round trip
-/// to sqlx's SQLite thread.
-async fn apply_deltas(tx: &mut sqlx::SqliteConnection, d: &Deltas) -> Result<(), sqlx::Error> {
-    let responses: Vec<_> = d.responses.iter().filter(|(_, n)| **n != 0).collect();
-    upsert(
-        tx,
-        "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n) ",
-        " ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n",
-        &responses,
-        |b, (((site, survey, width, bucket), dim, value, nps), n)| {
-            b.push_bind(site)
-                .push_bind(survey)
-                .push_bind(width)
-                .push_bind(bucket)
-                .push_bind(*dim)
-                .push_bind(value)
-                .push_bind(nps)
-                .push_bind(n);
-        },
-    )
-    .await?;
-    let scores: Vec<_> = d.scores.iter().filter(|(_, n)| **n != 0).collect();
-    upsert(
-        tx,
-        "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n) ",
-        " ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n",
-        &scores,
-        |b, (((site, survey, width, bucket), question, kind, score), n)| {
-            b.push_bind(site)
-                .push_bind(survey)
-                .push_bind(width)
-                .push_bind(bucket)
-                .push_bind(question)
-                .push_bind(*kind)
-                .push_bind(score)
-                .push_bind(n);
-        },
-    )
-    .await?;
-    let gaps: Vec<_> = d.gaps.iter().filter(|(_, v)| **v != [0; 7]).collect();
-    upsert(
-        tx,
-        "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d) ",
-        " ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
-            n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
-            s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
-            s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d",
-        &gaps,
-        |b, (((site, survey, width, bucket), question, aspect), v)| {
-            b.push_bind(site)
-                .push_bind(survey)
-                .push_bind(width)
-                .push_bind(bucket)
-                .push_bind(question)
-                .push_bind(aspect);
-            for x in v {
-                b.push_bind(*x);
-            }
-        },
-    )
-    .await?;
-    let displays: Vec<_> = d.displays.iter().filter(|(_, v)| **v != [0; 2]).collect();
-    upsert(
-        tx,
-        "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed) ",
-        " ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
-            shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed",
-        &displays,
-        |b, ((site, survey, width, bucket), v)| {
-            b.push_bind(site)
-                .push_bind(survey)
-                .push_bind(width)
-                .push_bind(bucket)
-                .push_bind(v[0])
-                .push_bind(v[1]);
-        },
-    )
-    .await
-}
-
-/// `insert` `VALUES (…), (…)` `on_conflict` for `rows`, in as few statements as SQLite's
-/// parameter limit (32766; 13 per row at most) allows.
-async fn upsert<'a, T: Copy + 'a>(
-    tx: &mut sqlx::SqliteConnection,
-    insert: &str,
-    on_conflict: &str,
-    rows: &[T],
-    bind: impl Fn(&mut Separated<'_, 'a, Sqlite, &'static str>, T),
-) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(2000) {
-        let mut q = QueryBuilder::<'a, Sqlite>::new(insert);
-        q.push_values(chunk.iter().copied(), |mut b, row| bind(&mut b, row));
-        q.push(on_conflict);
-        q.build().execute(&mut *tx).await?;
-    }
-    Ok(())
-}
-
-/// Statements that add (`sign` 1) or remove (-1) the counts of the rows that the conditions
-/// select: `responses` and `displays` rows by `rows`, `scores` rows by `scores`. Used to build
-/// the rollups from scratch and to take an erased visitor out of them.
-fn rollups_from_rows(rows: &str, scores: &str, sign: i64) -> [String; 4] {
-    let dims = DIMS
-        .map(|g| {
-            let (dim, column) = (g.as_str(), g.column().unwrap_or("''"));
-            format!(
-                "UNION ALL SELECT site, survey, created_at, '{dim}', COALESCE({column}, ''), nps
-                    FROM responses WHERE {rows} AND nps IS NOT NULL"
-            )
-        })
-        .join("\n");
-    let [day, hour] = WIDTHS;
-    let widths = format!("(SELECT {day} AS w UNION ALL SELECT {hour}) AS g");
-    [
-        format!(
-            "INSERT INTO response_rollups (site, survey, width, bucket, dim, value, nps, n)
-             SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, r.dim, r.value, r.nps, {sign} * COUNT(*)
-             FROM (SELECT site, survey, created_at, '' AS dim, '' AS value, COALESCE(nps, -1) AS nps
-                   FROM responses WHERE {rows}
-                   {dims}) AS r, {widths}
-             WHERE true GROUP BY 1, 2, 3, 4, 5, 6, 7
-             ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = n + excluded.n"
-        ),
-        format!(
-            "INSERT INTO score_rollups (site, survey, width, bucket, question, kind, score, n)
-             SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.kind, s.score, {sign} * COUNT(*)
-             FROM scores AS s, {widths}
-             WHERE {scores} AND s.kind IN ('csat', 'ces') AND s.score IS NOT NULL
-             GROUP BY 1, 2, 3, 4, 5, 6, 7
-             ON CONFLICT (site, width, bucket, survey, question, kind, score) DO UPDATE SET n = n + excluded.n"
-        ),
-        format!(
-            "INSERT INTO gap_rollups (site, survey, width, bucket, question, aspect, n, s_exp, ss_exp, s_ex, ss_ex, s_d, ss_d)
-             SELECT s.site, s.survey, g.w, s.created_at - s.created_at % g.w, s.question, s.aspect, {sign} * COUNT(*),
-                {sign} * SUM(s.expectation), {sign} * SUM(s.expectation * s.expectation),
-                {sign} * SUM(s.experience), {sign} * SUM(s.experience * s.experience),
-                {sign} * SUM(s.experience - s.expectation),
-                {sign} * SUM((s.experience - s.expectation) * (s.experience - s.expectation))
-             FROM scores AS s, {widths}
-             WHERE {scores} AND s.kind = 'gap' AND s.expectation IS NOT NULL AND s.experience IS NOT NULL
-             GROUP BY 1, 2, 3, 4, 5, 6
-             ON CONFLICT (site, width, bucket, survey, question, aspect) DO UPDATE SET
-                n = n + excluded.n, s_exp = s_exp + excluded.s_exp, ss_exp = ss_exp + excluded.ss_exp,
-                s_ex = s_ex + excluded.s_ex, ss_ex = ss_ex + excluded.ss_ex,
-                s_d = s_d + excluded.s_d, ss_d = ss_d + excluded.ss_d"
-        ),
-        format!(
-            "INSERT INTO display_rollups (site, survey, width, bucket, shown, dismissed)
-             SELECT x.site, x.survey, g.w, x.created_at - x.created_at % g.w, {sign} * COUNT(*), {sign} * COUNT(x.dismissed_at)
-             FROM displays AS x, {widths}
-             WHERE {rows} GROUP BY 1, 2, 3, 4
-             ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
-                shown = shown + excluded.shown, dismissed = dismissed + excluded.dismissed"
-        ),
-    ]
-}
-
-/// Recounts every rollup from the rows.
-async fn rebuild_rollups(tx: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-    for table in [
-        "response_rollups",
-        "score_rollups",
-        "gap_rollups",
-        "display_rollups",
-    ] {
-        sqlx::query(&format!("DELETE FROM {table}"))
-            .execute(&mut *tx)
-            .await?;
-    }
-    for sql in rollups_from_rows("true", "true", 1) {
-        sqlx::query(&sql).execute(&mut *tx).await?;
-    }
-    Ok(())
 }
 
 async fn apply_on(
@@ -377,7 +202,7 @@ async fn apply_on(
             out.push(Ok(write_one(&mut tx, w, &mut deltas).await?));
         }
     }
-    apply_deltas(&mut tx, &deltas).await?;
+    rollup_sql::apply_deltas::<Sqlite>(&mut tx, &deltas).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -808,11 +633,7 @@ impl Store for SqliteStore {
 
     async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError> {
         let mut tx = self.writer.begin().await?;
-        for sql in rollups_from_rows(
-            "site = $1 AND visitor = $2",
-            "site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
-            -1,
-        ) {
+        for sql in rollup_sql::uncount_visitor() {
             sqlx::query(&sql)
                 .bind(site)
                 .bind(visitor)
