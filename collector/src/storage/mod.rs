@@ -5,11 +5,13 @@
 //! Times are milliseconds since the Unix epoch, UTC. Reports read aggregated counts and moments
 //! (never rows) and hand them to `tenpoint_shared::stats`.
 
+mod backend;
 mod postgres;
 mod report_sql;
 mod rollup_delta;
 mod rollup_sql;
 mod sqlite;
+mod writes;
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -229,7 +231,7 @@ const DISPLAY_CHECK: &str =
     FROM (SELECT 1 AS one) AS one LEFT JOIN displays AS d ON d.site = $1 AND d.id = $2";
 
 #[derive(Debug, sqlx::FromRow)]
-struct DisplayCheck {
+pub(super) struct DisplayCheck {
     survey: Option<String>,
     visitor: Option<String>,
     shown_at: Option<Millis>,

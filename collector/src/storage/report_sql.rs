@@ -1,6 +1,6 @@
 //! The report queries, written once for both backends. A report period is cut at UTC
 //! midnights and at whole hours: whole days are read from the day rows of the rollup tables
-//! (migrations `0002_rollups.sql`; kept by the store on SQLite, by triggers on PostgreSQL),
+//! (migrations `0002_rollups.sql`, kept by the store in the answers' own transactions),
 //! whole hours of the partial days at either end from their hour rows, and only the partial
 //! hours at either end from the rows themselves. A 30-day report over a million responses then
 //! reads a few thousand rollup rows and at most two hours of responses, however busy those days

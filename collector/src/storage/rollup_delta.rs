@@ -1,9 +1,11 @@
-//! What one write transaction changes in the rollup tables (migrations `0002_rollups.sql`),
-//! summed per rollup row. The SQLite store records every counted change here as it writes and
-//! upserts the sums once, just before it commits: a batch of answers that share a survey, hour
-//! and page then costs a few upserts instead of twelve per answer, which in a trigger cost more
-//! than half of the ingest throughput. (PostgreSQL keeps the same tables with statement-level
-//! triggers, which aggregate per statement on their own.)
+//! What a rollup counts, defined once: the dimensions ([`DIMS`], [`WIDTHS`]) and the rule for
+//! a new, merged or erased row, as the changes one write transaction makes to the rollup
+//! tables (migrations `0002_rollups.sql`), summed per rollup row. Both stores record every
+//! counted change here as they write ([`super::writes`]) and upsert the sums once, just before
+//! they commit ([`super::rollup_sql::apply_deltas`]): a batch of answers that share a survey,
+//! hour and page then costs a few upserts instead of twelve per answer, which in triggers cost
+//! more than half of the ingest throughput. [`super::rollup_sql::count_rows`] counts stored
+//! rows by the same rules in SQL.
 
 use super::report_sql::{DAY_MS, HOUR_MS};
 use super::{ContextWrite, GroupBy, Millis, ScoreKind};

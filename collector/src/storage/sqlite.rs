@@ -1,16 +1,17 @@
 //! SQLite: one file in WAL mode with `synchronous = FULL` (a commit survives power loss). One
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
-use super::report_sql::{Dialect, bind_scope};
-use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
+use super::backend::Backend;
+use super::report_sql::bind_scope;
 use super::rollup_sql;
+use super::writes::Writes;
 use super::*;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Acquire, Connection, QueryBuilder, Row, Sqlite, Transaction};
+use sqlx::{Connection, QueryBuilder, Row, Sqlite};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -22,14 +23,6 @@ pub struct SqliteStore {
     /// Tests' simulated disk size (see [`SqliteStore::open_with_page_limit`]).
     page_limit: Option<Arc<AtomicU32>>,
 }
-
-/// UTC calendar labels; 'weekday 0' moves to the next Sunday (or stays on one), and six days
-/// back is that week's Monday.
-const DIALECT: Dialect = Dialect {
-    day: "strftime('%Y-%m-%d', {t} / 1000, 'unixepoch')",
-    week: "date({t} / 1000, 'unixepoch', 'weekday 0', '-6 days')",
-    month: "strftime('%Y-%m', {t} / 1000, 'unixepoch')",
-};
 
 impl SqliteStore {
     /// `sqlite://path`, `sqlite:path` or a plain file path; the file is created if missing.
@@ -140,7 +133,9 @@ impl SqliteStore {
         isolate: bool,
     ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
         let mut conn = self.writer_connection().await?;
-        let result = apply_on(&mut conn, writes, isolate).await;
+        let result = Writes::<Sqlite>::apply(&mut conn, writes, isolate)
+            .await
+            .map_err(StoreError::from);
         if result.is_err() {
             discard(conn).await;
         }
@@ -172,294 +167,6 @@ fn is_read_only(e: &dyn sqlx::error::DatabaseError) -> bool {
     e.code()
         .and_then(|c| c.parse::<i32>().ok())
         .is_some_and(|c| c & 0xff == 8)
-}
-
-async fn apply_on(
-    conn: &mut sqlx::SqliteConnection,
-    writes: &[Write],
-    isolate: bool,
-) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
-    let mut tx = Connection::begin(conn).await?;
-    let mut out = Vec::with_capacity(writes.len());
-    let mut deltas = Deltas::default();
-    for w in writes {
-        if isolate {
-            let mut savepoint = (&mut tx).begin().await?;
-            let mut own = Deltas::default();
-            match write_one(&mut savepoint, w, &mut own).await {
-                Ok(outcome) => {
-                    savepoint.commit().await?;
-                    deltas.merge(own);
-                    out.push(Ok(outcome));
-                }
-                Err(e @ StoreError::Refused(_)) => {
-                    savepoint.rollback().await?;
-                    out.push(Err(e));
-                }
-                Err(e) => return Err(e),
-            }
-        } else {
-            out.push(Ok(write_one(&mut tx, w, &mut deltas).await?));
-        }
-    }
-    rollup_sql::apply_deltas::<Sqlite>(&mut tx, &deltas).await?;
-    tx.commit().await?;
-    Ok(out)
-}
-
-async fn write_one(
-    tx: &mut Transaction<'_, Sqlite>,
-    w: &Write,
-    deltas: &mut Deltas,
-) -> Result<Outcome, StoreError> {
-    match w {
-        Write::Display(d) => write_display(tx, d, deltas).await,
-        Write::Response(r) => write_response(tx, r, deltas).await,
-    }
-}
-
-async fn write_display(
-    tx: &mut Transaction<'_, Sqlite>,
-    d: &DisplayWrite,
-    deltas: &mut Deltas,
-) -> Result<Outcome, StoreError> {
-    let existing = sqlx::query(
-        "SELECT survey, visitor, created_at, dismissed_at FROM displays WHERE site = $1 AND id = $2",
-    )
-        .bind(&d.site)
-        .bind(&d.id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(row) = existing {
-        let (survey, visitor): (String, String) = (row.get(0), row.get(1));
-        if survey != d.survey || visitor != d.visitor {
-            return Ok(Outcome::Conflict(format!(
-                "display id \"{}\" belongs to another survey or visitor",
-                d.id
-            )));
-        }
-        let (created_at, dismissed_at): (i64, Option<i64>) = (row.get(2), row.get(3));
-        if d.dismissed && dismissed_at.is_none() {
-            sqlx::query("UPDATE displays SET dismissed_at = $3 WHERE site = $1 AND id = $2")
-                .bind(&d.site)
-                .bind(&d.id)
-                .bind(d.at)
-                .execute(&mut **tx)
-                .await?;
-            deltas.display(&d.site, &d.survey, created_at, 0, 1);
-        }
-        return Ok(Outcome::Updated);
-    }
-    let c = &d.context;
-    sqlx::query(
-        "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(&d.site)
-    .bind(&d.id)
-    .bind(&d.survey)
-    .bind(&d.visitor)
-    .bind(d.at)
-    .bind(d.dismissed.then_some(d.at))
-    .bind(&c.page)
-    .bind(&c.page_path)
-    .bind(&c.location)
-    .bind(&c.channel)
-    .bind(&c.locale)
-    .bind(&c.device)
-    .execute(&mut **tx)
-    .await?;
-    deltas.display(&d.site, &d.survey, d.at, 1, i64::from(d.dismissed));
-    Ok(Outcome::Created)
-}
-
-/// Whether a new response may answer its display (see [`DisplayCheck`]).
-async fn display_refusal(
-    tx: &mut Transaction<'_, Sqlite>,
-    r: &ResponseWrite,
-) -> Result<Option<Outcome>, sqlx::Error> {
-    let Some(display) = &r.display else {
-        return Ok(None);
-    };
-    let check: DisplayCheck = sqlx::query_as(DISPLAY_CHECK)
-        .bind(&r.site)
-        .bind(display)
-        .bind(&r.id)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(check.refusal(r, display))
-}
-
-async fn write_response(
-    tx: &mut Transaction<'_, Sqlite>,
-    r: &ResponseWrite,
-    deltas: &mut Deltas,
-) -> Result<Outcome, StoreError> {
-    if let Some(refusal) = display_refusal(tx, r).await? {
-        return Ok(refusal);
-    }
-    let answers = serde_json::Value::Object(r.answers.clone()).to_string();
-    let existing = sqlx::query(
-        "SELECT survey, visitor, created_at, nps, page_path, location, channel, locale, device
-         FROM responses WHERE site = $1 AND id = $2",
-    )
-    .bind(&r.site)
-    .bind(&r.id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (outcome, created_at) = match existing {
-        Some(row) => {
-            let (survey, visitor, created_at): (String, String, i64) =
-                (row.get(0), row.get(1), row.get(2));
-            if survey != r.survey || visitor != r.visitor {
-                return Ok(Outcome::Conflict(format!(
-                    "response id \"{}\" belongs to another survey or visitor",
-                    r.id
-                )));
-            }
-            sqlx::query(
-                "UPDATE responses SET updated_at = $3, finished = MAX(finished, $4), nps = COALESCE($5, nps),
-                    category = COALESCE($6, category), display_id = COALESCE(display_id, $7),
-                    answers = json_patch(answers, $8)
-                 WHERE site = $1 AND id = $2",
-            )
-            .bind(&r.site)
-            .bind(&r.id)
-            .bind(r.at)
-            .bind(r.finished)
-            .bind(r.nps.map(i64::from))
-            .bind(r.category.map(|c| c.as_str()))
-            .bind(&r.display)
-            .bind(&answers)
-            .execute(&mut **tx)
-            .await?;
-            let old = CountedResponse {
-                site: r.site.clone(),
-                survey,
-                created_at,
-                nps: row.get(3),
-                page_path: row.get(4),
-                location: row.get(5),
-                channel: row.get(6),
-                locale: row.get(7),
-                device: row.get(8),
-            };
-            let nps = r.nps.map(i64::from).or(old.nps);
-            if nps != old.nps {
-                deltas.response(&old, -1);
-                deltas.response(&CountedResponse { nps, ..old }, 1);
-            }
-            (Outcome::Updated, created_at)
-        }
-        None => {
-            let c = &r.context;
-            sqlx::query(
-                "INSERT INTO responses (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
-                    page, page_path, location, channel, locale, device, answers, attributes)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-            )
-            .bind(&r.site)
-            .bind(&r.id)
-            .bind(&r.survey)
-            .bind(&r.display)
-            .bind(&r.visitor)
-            .bind(r.at)
-            .bind(r.finished)
-            .bind(r.nps.map(i64::from))
-            .bind(r.category.map(|c| c.as_str()))
-            .bind(&c.page)
-            .bind(&c.page_path)
-            .bind(&c.location)
-            .bind(&c.channel)
-            .bind(&c.locale)
-            .bind(&c.device)
-            .bind(&answers)
-            .bind(r.attributes.to_string())
-            .execute(&mut **tx)
-            .await?;
-            deltas.response(
-                &CountedResponse::new(&r.site, &r.survey, r.at, r.nps.map(i64::from), c),
-                1,
-            );
-            (Outcome::Created, r.at)
-        }
-    };
-    // The scores this write replaces (only a merge can have any).
-    let mut old_scores = Vec::new();
-    if outcome == Outcome::Updated && !r.scores.is_empty() {
-        let rows = sqlx::query(
-            "SELECT question, aspect, kind, score, expectation, experience FROM scores
-             WHERE site = $1 AND response_id = $2",
-        )
-        .bind(&r.site)
-        .bind(&r.id)
-        .fetch_all(&mut **tx)
-        .await?;
-        for row in rows {
-            let Some(kind) = ScoreKind::parse(&row.get::<String, _>(2)) else {
-                continue;
-            };
-            let counted = CountedScore {
-                kind,
-                score: row.get(3),
-                expectation: row.get(4),
-                experience: row.get(5),
-            };
-            old_scores.push((row.get::<String, _>(0), row.get::<String, _>(1), counted));
-        }
-    }
-    for s in &r.scores {
-        let old = old_scores
-            .iter()
-            .find(|(q, a, _)| *q == s.question && *a == s.aspect)
-            .map(|(_, _, old)| old);
-        if let Some(old) = old {
-            deltas.score(
-                &r.site,
-                &r.survey,
-                created_at,
-                &s.question,
-                &s.aspect,
-                old,
-                -1,
-            );
-        }
-        // The upsert below keeps a stored row's kind (a config change cannot retype answers).
-        let new = CountedScore {
-            kind: old.map_or(s.kind, |o| o.kind),
-            score: s.score,
-            expectation: s.expectation,
-            experience: s.experience,
-        };
-        deltas.score(
-            &r.site,
-            &r.survey,
-            created_at,
-            &s.question,
-            &s.aspect,
-            &new,
-            1,
-        );
-        sqlx::query(
-            "INSERT INTO scores (site, response_id, question, aspect, survey, kind, created_at, score, expectation, experience)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             ON CONFLICT (site, response_id, question, aspect) DO UPDATE SET
-                score = excluded.score, expectation = excluded.expectation, experience = excluded.experience",
-        )
-        .bind(&r.site)
-        .bind(&r.id)
-        .bind(&s.question)
-        .bind(&s.aspect)
-        .bind(&r.survey)
-        .bind(s.kind.as_str())
-        .bind(created_at)
-        .bind(s.score)
-        .bind(s.expectation)
-        .bind(s.experience)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(outcome)
 }
 
 fn stored_response(row: &SqliteRow) -> StoredResponse {
@@ -527,7 +234,7 @@ impl Store for SqliteStore {
         scope: &Scope<'_>,
         group: Option<GroupBy>,
     ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
-        let sql = DIALECT.nps_histograms(scope, group);
+        let sql = Sqlite::DIALECT.nps_histograms(scope, group);
         let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
@@ -541,7 +248,7 @@ impl Store for SqliteStore {
     }
 
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
-        let sql = DIALECT.score_counts(scope);
+        let sql = Sqlite::DIALECT.score_counts(scope);
         let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
@@ -557,7 +264,7 @@ impl Store for SqliteStore {
     }
 
     async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError> {
-        let sql = DIALECT.gap_moments(scope);
+        let sql = Sqlite::DIALECT.gap_moments(scope);
         let rows = bind_scope!(sqlx::query(&sql), scope)
             .fetch_all(&self.reader)
             .await?;
@@ -568,7 +275,7 @@ impl Store for SqliteStore {
     }
 
     async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError> {
-        let sql = DIALECT.display_counts(scope);
+        let sql = Sqlite::DIALECT.display_counts(scope);
         let row = bind_scope!(sqlx::query(&sql), scope)
             .fetch_one(&self.reader)
             .await?;
@@ -579,7 +286,7 @@ impl Store for SqliteStore {
     }
 
     async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
-        let sql = DIALECT.response_count(scope);
+        let sql = Sqlite::DIALECT.response_count(scope);
         let n: i64 = bind_scope!(sqlx::query_scalar(&sql), scope)
             .fetch_one(&self.reader)
             .await?;
@@ -632,38 +339,14 @@ impl Store for SqliteStore {
     }
 
     async fn erase_visitor(&self, site: &str, visitor: &str) -> Result<Erased, StoreError> {
-        let mut tx = self.writer.begin().await?;
-        for sql in rollup_sql::uncount_visitor() {
-            sqlx::query(&sql)
-                .bind(site)
-                .bind(visitor)
-                .execute(&mut *tx)
-                .await?;
+        let mut conn = self.writer_connection().await?;
+        let erased = Writes::<Sqlite>::erase_visitor(&mut conn, site, visitor).await;
+        if erased.is_err() {
+            discard(conn).await;
+        } else {
+            drop(conn);
         }
-        sqlx::query(
-            "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
-        )
-        .bind(site)
-        .bind(visitor)
-        .execute(&mut *tx)
-        .await?;
-        let responses = sqlx::query("DELETE FROM responses WHERE site = $1 AND visitor = $2")
-            .bind(site)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let displays = sqlx::query("DELETE FROM displays WHERE site = $1 AND visitor = $2")
-            .bind(site)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(DROP_EMPTIED_ROLLUPS)
-            .bind(site)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let erased = erased?;
         // secure_delete zeroed the rows in the new versions of their pages, but the WAL still
         // holds the old versions until a checkpoint copies the new ones into the database
         // file and empties the WAL.
@@ -675,10 +358,7 @@ impl Store for SqliteStore {
                 "a long read kept the WAL from being emptied: the erased visitor's rows stay in it until later writes overwrite them"
             );
         }
-        Ok(Erased {
-            responses,
-            displays,
-        })
+        Ok(erased)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -1,0 +1,497 @@
+//! The write path, written once for both backends: displays and responses into their tables,
+//! what each changes in the rollups counted as it goes ([`Deltas`]) and upserted before the
+//! commit ([`rollup_sql::apply_deltas`]), in one transaction per batch. Rows are read by
+//! column name into `FromRow` structs.
+//!
+//! Every function shares the bounds of the `impl` block: which Rust types each backend binds
+//! and decodes. The SQL differs only where [`Backend`] says (a row lock, a JSON cast).
+
+use super::backend::Backend;
+use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
+use super::rollup_sql;
+use super::{
+    DISPLAY_CHECK, DROP_EMPTIED_ROLLUPS, DisplayCheck, DisplayWrite, Erased, Millis, Outcome,
+    ResponseWrite, ScoreKind, StoreError, Write, refused_for_its_content,
+};
+use serde_json::{Map, Value};
+use sqlx::{Acquire, Connection, Encode, Executor, FromRow, IntoArguments, Type};
+use std::marker::PhantomData;
+
+pub(super) struct Writes<DB>(PhantomData<DB>);
+
+/// A display as stored, for a write that meets it again.
+#[derive(Debug, FromRow)]
+pub(super) struct DisplayRow {
+    survey: String,
+    visitor: String,
+    created_at: Millis,
+    dismissed_at: Option<Millis>,
+}
+
+/// The columns of a stored response that a merge into it needs: the owner (survey,
+/// visitor), what the rollups count it by, and the answers to merge over.
+#[derive(Debug, FromRow)]
+pub(super) struct ResponseRow {
+    survey: String,
+    visitor: String,
+    created_at: Millis,
+    nps: Option<i64>,
+    page_path: String,
+    location: Option<String>,
+    channel: Option<String>,
+    locale: Option<String>,
+    device: Option<String>,
+    answers: String,
+}
+
+/// A stored CSAT, CES or GAP value that a merge may replace.
+#[derive(Debug, FromRow)]
+pub(super) struct ScoreRow {
+    question: String,
+    aspect: String,
+    kind: String,
+    score: Option<i64>,
+    expectation: Option<i64>,
+    experience: Option<i64>,
+}
+
+/// The order to apply a batch in: by site, survey, and displays before responses. Every
+/// collector's transactions then take the locks of the rows they share in one order and do
+/// not deadlock on PostgreSQL, and a display comes before the response that answers it. The
+/// sort is stable: writes to one id keep their order.
+fn lock_order(writes: &[Write]) -> Vec<usize> {
+    fn key(w: &Write) -> (&str, &str, u8) {
+        match w {
+            Write::Display(d) => (&d.site, &d.survey, 0),
+            Write::Response(r) => (&r.site, &r.survey, 1),
+        }
+    }
+    let mut order: Vec<usize> = (0..writes.len()).collect();
+    order.sort_by(|a, b| key(&writes[*a]).cmp(&key(&writes[*b])));
+    order
+}
+
+/// Merges answers over stored ones: a question answered again takes the new answer.
+fn merged(stored: &str, new: &Map<String, Value>) -> String {
+    let mut answers = match serde_json::from_str::<Value>(stored) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    for (k, v) in new {
+        answers.insert(k.clone(), v.clone());
+    }
+    Value::Object(answers).to_string()
+}
+
+fn small(v: Option<i64>) -> Option<i16> {
+    v.and_then(|v| i16::try_from(v).ok())
+}
+
+impl<DB: Backend> Writes<DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'r> DisplayRow: FromRow<'r, DB::Row>,
+    for<'r> ResponseRow: FromRow<'r, DB::Row>,
+    for<'r> ScoreRow: FromRow<'r, DB::Row>,
+    for<'r> DisplayCheck: FromRow<'r, DB::Row>,
+{
+    /// Applies `writes` in one transaction on `conn`. With `isolate`, each write runs under a
+    /// savepoint of its own (see [`super::Store::apply_each`]): a write the database refuses
+    /// for its content is undone alone, its rollup counts included, and reported in its place.
+    pub(super) async fn apply(
+        conn: &mut DB::Connection,
+        writes: &[Write],
+        isolate: bool,
+    ) -> Result<Vec<Result<Outcome, StoreError>>, sqlx::Error> {
+        let mut tx = Connection::begin(conn).await?;
+        let mut out: Vec<Result<Outcome, StoreError>> = Vec::with_capacity(writes.len());
+        out.resize_with(writes.len(), || Ok(Outcome::Updated));
+        let mut deltas = Deltas::default();
+        for i in lock_order(writes) {
+            out[i] = if isolate {
+                let mut savepoint = (&mut tx).begin().await?;
+                let mut own = Deltas::default();
+                match Self::one(&mut savepoint, &writes[i], &mut own).await {
+                    Ok(outcome) => {
+                        savepoint.commit().await?;
+                        deltas.merge(own);
+                        Ok(outcome)
+                    }
+                    Err(e) if refused_for_its_content(&e) => {
+                        savepoint.rollback().await?;
+                        Err(StoreError::from(e))
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else {
+                Ok(Self::one(&mut tx, &writes[i], &mut deltas).await?)
+            };
+        }
+        rollup_sql::apply_deltas::<DB>(&mut tx, &deltas).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    async fn one(
+        conn: &mut DB::Connection,
+        w: &Write,
+        deltas: &mut Deltas,
+    ) -> Result<Outcome, sqlx::Error> {
+        match w {
+            Write::Display(d) => Self::display(conn, d, deltas).await,
+            Write::Response(r) => Self::response(conn, r, deltas).await,
+        }
+    }
+
+    async fn display(
+        conn: &mut DB::Connection,
+        d: &DisplayWrite,
+        deltas: &mut Deltas,
+    ) -> Result<Outcome, sqlx::Error> {
+        let select = format!(
+            "SELECT survey, visitor, created_at, dismissed_at FROM displays
+             WHERE site = $1 AND id = $2{}",
+            DB::LOCK
+        );
+        // Twice at most: an insert that meets a row another collector has just committed
+        // reads it and goes on as an update.
+        for _ in 0..2 {
+            let stored: Option<DisplayRow> = sqlx::query_as(&select)
+                .bind(d.site.as_str())
+                .bind(d.id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(s) = stored {
+                if s.survey != d.survey || s.visitor != d.visitor {
+                    return Ok(Outcome::Conflict(format!(
+                        "display id \"{}\" belongs to another survey or visitor",
+                        d.id
+                    )));
+                }
+                if d.dismissed && s.dismissed_at.is_none() {
+                    sqlx::query(
+                        "UPDATE displays SET dismissed_at = $3 WHERE site = $1 AND id = $2",
+                    )
+                    .bind(d.site.as_str())
+                    .bind(d.id.as_str())
+                    .bind(d.at)
+                    .execute(&mut *conn)
+                    .await?;
+                    deltas.display(&d.site, &d.survey, s.created_at, 0, 1);
+                }
+                return Ok(Outcome::Updated);
+            }
+            let c = &d.context;
+            let inserted = sqlx::query(
+                "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 ON CONFLICT (site, id) DO NOTHING",
+            )
+            .bind(d.site.as_str())
+            .bind(d.id.as_str())
+            .bind(d.survey.as_str())
+            .bind(d.visitor.as_str())
+            .bind(d.at)
+            .bind(d.dismissed.then_some(d.at))
+            .bind(c.page.as_str())
+            .bind(c.page_path.as_str())
+            .bind(c.location.as_deref())
+            .bind(c.channel.as_deref())
+            .bind(c.locale.as_deref())
+            .bind(c.device.as_deref())
+            .execute(&mut *conn)
+            .await?;
+            if DB::rows_affected(&inserted) == 1 {
+                deltas.display(&d.site, &d.survey, d.at, 1, i64::from(d.dismissed));
+                return Ok(Outcome::Created);
+            }
+        }
+        Err(sqlx::Error::Protocol(format!(
+            "display \"{}\" neither inserted nor found",
+            d.id
+        )))
+    }
+
+    /// Whether a new response may answer its display (see [`DisplayCheck`]).
+    async fn display_refusal(
+        conn: &mut DB::Connection,
+        r: &ResponseWrite,
+    ) -> Result<Option<Outcome>, sqlx::Error> {
+        let Some(display) = &r.display else {
+            return Ok(None);
+        };
+        let check: DisplayCheck = sqlx::query_as(DISPLAY_CHECK)
+            .bind(r.site.as_str())
+            .bind(display.as_str())
+            .bind(r.id.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+        Ok(check.refusal(r, display))
+    }
+
+    async fn response(
+        conn: &mut DB::Connection,
+        r: &ResponseWrite,
+        deltas: &mut Deltas,
+    ) -> Result<Outcome, sqlx::Error> {
+        if let Some(refusal) = Self::display_refusal(conn, r).await? {
+            return Ok(refusal);
+        }
+        let select = format!(
+            "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, page_path, location,
+                channel, locale, device, CAST(answers AS TEXT) AS answers
+             FROM responses WHERE site = $1 AND id = $2{}",
+            DB::LOCK
+        );
+        let mut created = None;
+        for _ in 0..2 {
+            let stored: Option<ResponseRow> = sqlx::query_as(&select)
+                .bind(r.site.as_str())
+                .bind(r.id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(s) = stored {
+                if s.survey != r.survey || s.visitor != r.visitor {
+                    return Ok(Outcome::Conflict(format!(
+                        "response id \"{}\" belongs to another survey or visitor",
+                        r.id
+                    )));
+                }
+                Self::merge(conn, r, &s, deltas).await?;
+                created = Some((Outcome::Updated, s.created_at));
+                break;
+            }
+            if Self::insert(conn, r).await? {
+                deltas.response(
+                    &CountedResponse::new(
+                        &r.site,
+                        &r.survey,
+                        r.at,
+                        r.nps.map(i64::from),
+                        &r.context,
+                    ),
+                    1,
+                );
+                created = Some((Outcome::Created, r.at));
+                break;
+            }
+            // Another collector inserted it meanwhile (and has committed): read it, merge.
+        }
+        let Some((outcome, created_at)) = created else {
+            return Err(sqlx::Error::Protocol(format!(
+                "response \"{}\" neither inserted nor found",
+                r.id
+            )));
+        };
+        Self::scores(conn, r, outcome == Outcome::Updated, created_at, deltas).await?;
+        Ok(outcome)
+    }
+
+    /// Merges `r` into the stored response `s`, moving its rollup counts if its score changed.
+    async fn merge(
+        conn: &mut DB::Connection,
+        r: &ResponseWrite,
+        s: &ResponseRow,
+        deltas: &mut Deltas,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(&format!(
+            "UPDATE responses SET updated_at = $3, finished = (finished OR $4), nps = COALESCE($5, nps),
+                category = COALESCE($6, category), display_id = COALESCE(display_id, $7),
+                answers = {}
+             WHERE site = $1 AND id = $2",
+            DB::json("$8")
+        ))
+        .bind(r.site.as_str())
+        .bind(r.id.as_str())
+        .bind(r.at)
+        .bind(r.finished)
+        .bind(r.nps.map(i64::from))
+        .bind(r.category.map(|c| c.as_str()))
+        .bind(r.display.as_deref())
+        .bind(merged(&s.answers, &r.answers).as_str())
+        .execute(&mut *conn)
+        .await?;
+        let old = CountedResponse {
+            site: r.site.clone(),
+            survey: s.survey.clone(),
+            created_at: s.created_at,
+            nps: s.nps,
+            page_path: s.page_path.clone(),
+            location: s.location.clone(),
+            channel: s.channel.clone(),
+            locale: s.locale.clone(),
+            device: s.device.clone(),
+        };
+        let nps = r.nps.map(i64::from).or(old.nps);
+        if nps != old.nps {
+            deltas.response(&old, -1);
+            deltas.response(&CountedResponse { nps, ..old }, 1);
+        }
+        Ok(())
+    }
+
+    /// Inserts a new response; `false` when another transaction had inserted the id first.
+    async fn insert(conn: &mut DB::Connection, r: &ResponseWrite) -> Result<bool, sqlx::Error> {
+        let c = &r.context;
+        let answers = Value::Object(r.answers.clone()).to_string();
+        let attributes = r.attributes.to_string();
+        let done = sqlx::query(&format!(
+            "INSERT INTO responses (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
+                page, page_path, location, channel, locale, device, answers, attributes)
+             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {}, {})
+             ON CONFLICT (site, id) DO NOTHING",
+            DB::json("$16"),
+            DB::json("$17")
+        ))
+        .bind(r.site.as_str())
+        .bind(r.id.as_str())
+        .bind(r.survey.as_str())
+        .bind(r.display.as_deref())
+        .bind(r.visitor.as_str())
+        .bind(r.at)
+        .bind(r.finished)
+        .bind(r.nps.map(i64::from))
+        .bind(r.category.map(|c| c.as_str()))
+        .bind(c.page.as_str())
+        .bind(c.page_path.as_str())
+        .bind(c.location.as_deref())
+        .bind(c.channel.as_deref())
+        .bind(c.locale.as_deref())
+        .bind(c.device.as_deref())
+        .bind(answers.as_str())
+        .bind(attributes.as_str())
+        .execute(&mut *conn)
+        .await?;
+        Ok(DB::rows_affected(&done) == 1)
+    }
+
+    /// Upserts the CSAT, CES and GAP values of `r`, counting what a merge replaces out.
+    async fn scores(
+        conn: &mut DB::Connection,
+        r: &ResponseWrite,
+        merging: bool,
+        created_at: Millis,
+        deltas: &mut Deltas,
+    ) -> Result<(), sqlx::Error> {
+        let mut old_scores = Vec::new();
+        if merging && !r.scores.is_empty() {
+            old_scores = sqlx::query_as::<_, ScoreRow>(
+                "SELECT question, aspect, kind, CAST(score AS BIGINT) AS score,
+                    CAST(expectation AS BIGINT) AS expectation, CAST(experience AS BIGINT) AS experience
+                 FROM scores WHERE site = $1 AND response_id = $2",
+            )
+            .bind(r.site.as_str())
+            .bind(r.id.as_str())
+            .fetch_all(&mut *conn)
+            .await?;
+        }
+        for s in &r.scores {
+            let old = old_scores
+                .iter()
+                .find(|o| o.question == s.question && o.aspect == s.aspect)
+                .and_then(|o| {
+                    Some(CountedScore {
+                        kind: ScoreKind::parse(&o.kind)?,
+                        score: small(o.score),
+                        expectation: small(o.expectation),
+                        experience: small(o.experience),
+                    })
+                });
+            if let Some(old) = &old {
+                deltas.score(
+                    &r.site,
+                    &r.survey,
+                    created_at,
+                    &s.question,
+                    &s.aspect,
+                    old,
+                    -1,
+                );
+            }
+            // The upsert keeps a stored row's kind (a config change cannot retype answers).
+            let new = CountedScore {
+                kind: old.as_ref().map_or(s.kind, |o| o.kind),
+                score: s.score,
+                expectation: s.expectation,
+                experience: s.experience,
+            };
+            deltas.score(
+                &r.site,
+                &r.survey,
+                created_at,
+                &s.question,
+                &s.aspect,
+                &new,
+                1,
+            );
+            sqlx::query(
+                "INSERT INTO scores (site, response_id, question, aspect, survey, kind, created_at, score, expectation, experience)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (site, response_id, question, aspect) DO UPDATE SET
+                    score = excluded.score, expectation = excluded.expectation, experience = excluded.experience",
+            )
+            .bind(r.site.as_str())
+            .bind(r.id.as_str())
+            .bind(s.question.as_str())
+            .bind(s.aspect.as_str())
+            .bind(r.survey.as_str())
+            .bind(s.kind.as_str())
+            .bind(created_at)
+            .bind(s.score.map(i64::from))
+            .bind(s.expectation.map(i64::from))
+            .bind(s.experience.map(i64::from))
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes everything stored about one visitor of one site, and their counts, in one
+    /// transaction on `conn`.
+    pub(super) async fn erase_visitor(
+        conn: &mut DB::Connection,
+        site: &str,
+        visitor: &str,
+    ) -> Result<Erased, sqlx::Error> {
+        let mut tx = Connection::begin(conn).await?;
+        for sql in rollup_sql::uncount_visitor() {
+            sqlx::query(&sql)
+                .bind(site)
+                .bind(visitor)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
+        )
+        .bind(site)
+        .bind(visitor)
+        .execute(&mut *tx)
+        .await?;
+        let responses = sqlx::query("DELETE FROM responses WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?;
+        let displays = sqlx::query("DELETE FROM displays WHERE site = $1 AND visitor = $2")
+            .bind(site)
+            .bind(visitor)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(DROP_EMPTIED_ROLLUPS)
+            .bind(site)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Erased {
+            responses: DB::rows_affected(&responses),
+            displays: DB::rows_affected(&displays),
+        })
+    }
+}
