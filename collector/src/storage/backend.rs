@@ -3,9 +3,16 @@
 //! and the calendar functions of the reports.
 
 use super::report_sql::Dialect;
-use sqlx::{Postgres, Sqlite};
+use sqlx::{Pool, Postgres, Sqlite};
 
-pub(super) trait Backend: sqlx::Database {
+pub(crate) trait Backend: sqlx::Database {
+    /// What `Store::backend` says.
+    const BACKEND: &'static str;
+    /// Whether a failed batch is worth running again as it is: a lost deadlock or a
+    /// serialization conflict rolled it back whole.
+    fn retryable(e: &sqlx::Error) -> bool;
+    /// Runs after an erasure has committed, on the writer pool.
+    fn after_erase(pool: &Pool<Self>) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
     /// Appended to a `SELECT` of the row a transaction will change. PostgreSQL locks it, so
     /// that two collectors writing one id serialize there; SQLite has a single writer.
     const LOCK: &'static str;
@@ -16,9 +23,35 @@ pub(super) trait Backend: sqlx::Database {
     fn json(param: &str) -> String;
     /// Rows a statement changed (sqlx's result types have no common trait for it).
     fn rows_affected(done: &Self::QueryResult) -> u64;
+    /// A condition on a `responses` row: one of its text answers matches the pattern `{param}`
+    /// made by [`Backend::search_pattern`].
+    const TEXT_ANSWER_MATCHES: &'static str;
+    /// The pattern for a case-insensitive substring search (see `case_variants`).
+    fn search_pattern(text: &str) -> String;
 }
 
 impl Backend for Sqlite {
+    const BACKEND: &'static str = "sqlite";
+
+    /// One writer: nothing to lose a deadlock to.
+    fn retryable(_: &sqlx::Error) -> bool {
+        false
+    }
+
+    /// `secure_delete` zeroed the erased rows in the new versions of their pages, but the WAL
+    /// still holds the old versions until a checkpoint copies the new ones into the database
+    /// file and empties the WAL.
+    async fn after_erase(pool: &Pool<Self>) -> Result<(), sqlx::Error> {
+        let (busy, _, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(pool)
+            .await?;
+        if busy != 0 {
+            tracing::warn!(
+                "a long read kept the WAL from being emptied: the erased visitor's rows stay in it until later writes overwrite them"
+            );
+        }
+        Ok(())
+    }
     const LOCK: &'static str = "";
     /// UTC calendar labels; 'weekday 0' moves to the next Sunday (or stays on one), and six
     /// days back is that week's Monday.
@@ -35,9 +68,30 @@ impl Backend for Sqlite {
     fn rows_affected(done: &Self::QueryResult) -> u64 {
         done.rows_affected()
     }
+
+    const TEXT_ANSWER_MATCHES: &'static str = "EXISTS (SELECT 1 FROM json_each(responses.answers)
+        WHERE json_each.type = 'text' AND json_each.value GLOB {param})";
+
+    fn search_pattern(text: &str) -> String {
+        super::glob_pattern(text)
+    }
 }
 
 impl Backend for Postgres {
+    const BACKEND: &'static str = "postgres";
+
+    fn retryable(e: &sqlx::Error) -> bool {
+        // 40P01 deadlock_detected, 40001 serialization_failure.
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|c| c == "40P01" || c == "40001")
+    }
+
+    /// Deleted rows stay in the table files until VACUUM reuses their space (the README says
+    /// so); there is nothing to flush.
+    async fn after_erase(_: &Pool<Self>) -> Result<(), sqlx::Error> {
+        Ok(())
+    }
     const LOCK: &'static str = " FOR UPDATE";
     /// UTC calendar labels; weeks start on Monday.
     const DIALECT: Dialect = Dialect {
@@ -52,5 +106,13 @@ impl Backend for Postgres {
 
     fn rows_affected(done: &Self::QueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    const TEXT_ANSWER_MATCHES: &'static str =
+        "EXISTS (SELECT 1 FROM jsonb_each(responses.answers) e
+        WHERE jsonb_typeof(e.value) = 'string' AND (e.value #>> '{}') ~ {param})";
+
+    fn search_pattern(text: &str) -> String {
+        super::regex_pattern(text)
     }
 }

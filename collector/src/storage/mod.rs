@@ -7,13 +7,16 @@
 
 mod backend;
 mod postgres;
+mod reads;
 mod report_sql;
 mod rollup_delta;
 mod rollup_sql;
+mod sql_store;
 mod sqlite;
 mod writes;
 
 pub use postgres::PostgresStore;
+pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
 
 use serde::Serialize;
@@ -429,6 +432,13 @@ pub struct Erased {
 pub trait Store: Send + Sync + 'static {
     /// "sqlite" or "postgres".
     fn backend(&self) -> &'static str;
+
+    /// Closes the connections (waiting for the ones in use to come back).
+    async fn close(&self);
+
+    /// Recounts the rollups from the stored rows. The store keeps them current as it writes;
+    /// this is for rows written into the database by other means (the benchmark's bulk load).
+    async fn rebuild_rollups(&self) -> Result<(), StoreError>;
 
     /// Applies the writes in one transaction, in order; returns one outcome per write. An
     /// error means nothing of the batch was committed. `Ok` means the transaction committed:

@@ -92,7 +92,7 @@ pub(super) use bind_scope;
 
 /// How a backend turns a millisecond timestamp into a day, week or month label; `{t}` stands
 /// for the timestamp expression.
-pub(super) struct Dialect {
+pub(crate) struct Dialect {
     pub day: &'static str,
     pub week: &'static str,
     pub month: &'static str,
@@ -160,7 +160,7 @@ impl Dialect {
             "1, 2",
         );
         format!(
-            "SELECT k, s, CAST(SUM(c) AS BIGINT) FROM (
+            "SELECT k, s, CAST(SUM(c) AS BIGINT) AS n FROM (
                 {rows}
                 UNION ALL {rollups}
              ) AS u GROUP BY k, s HAVING SUM(c) > 0 ORDER BY k, s"
@@ -183,7 +183,7 @@ impl Dialect {
             "1, 2, 3",
         );
         format!(
-            "SELECT question, kind, s, CAST(SUM(c) AS BIGINT) FROM (
+            "SELECT question, kind, s, CAST(SUM(c) AS BIGINT) AS n FROM (
                 {rows}
                 UNION ALL {rollups}
              ) AS u GROUP BY question, kind, s HAVING SUM(c) > 0 ORDER BY question, s"
@@ -191,7 +191,7 @@ impl Dialect {
     }
 
     /// `(question, aspect, n, Σexp, Σexp², Σex, Σex², Σd, Σd²)` for GAP (d = experience −
-    /// expectation), read by [`super::sqlite::gap_row`].
+    /// expectation), as `n` and `a` … `f`.
     pub fn gap_moments(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
         let rows = partial_hours(
@@ -213,9 +213,9 @@ impl Dialect {
             "1, 2",
         );
         format!(
-            "SELECT question, aspect, CAST(SUM(n) AS BIGINT),
-                CAST(SUM(a) AS BIGINT), CAST(SUM(b) AS BIGINT), CAST(SUM(c) AS BIGINT),
-                CAST(SUM(d) AS BIGINT), CAST(SUM(e) AS BIGINT), CAST(SUM(f) AS BIGINT)
+            "SELECT question, aspect, CAST(SUM(n) AS BIGINT) AS n,
+                CAST(SUM(a) AS BIGINT) AS a, CAST(SUM(b) AS BIGINT) AS b, CAST(SUM(c) AS BIGINT) AS c,
+                CAST(SUM(d) AS BIGINT) AS d, CAST(SUM(e) AS BIGINT) AS e, CAST(SUM(f) AS BIGINT) AS f
              FROM (
                 {rows}
                 UNION ALL {rollups}
@@ -237,7 +237,7 @@ impl Dialect {
             "1",
         );
         format!(
-            "SELECT CAST(COALESCE(SUM(a), 0) AS BIGINT), CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (
+            "SELECT CAST(COALESCE(SUM(a), 0) AS BIGINT) AS shown, CAST(COALESCE(SUM(b), 0) AS BIGINT) AS dismissed FROM (
                 {rows}
                 UNION ALL {rollups}
              ) AS u"
@@ -258,7 +258,7 @@ impl Dialect {
             "1",
         );
         format!(
-            "SELECT CAST(COALESCE(SUM(c), 0) AS BIGINT) FROM (
+            "SELECT CAST(COALESCE(SUM(c), 0) AS BIGINT) AS n FROM (
                 {rows}
                 UNION ALL {rollups}
              ) AS u"

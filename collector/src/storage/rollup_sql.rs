@@ -220,6 +220,7 @@ pub(super) async fn rebuild<DB>(conn: &mut DB::Connection) -> Result<(), sqlx::E
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
 {
     for table in [
         "response_rollups",
@@ -227,12 +228,12 @@ where
         "gap_rollups",
         "display_rollups",
     ] {
-        sqlx::raw_sql(&format!("DELETE FROM {table}"))
+        sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *conn)
             .await?;
     }
     for sql in count_rows("true", "true", 1) {
-        sqlx::raw_sql(&sql).execute(&mut *conn).await?;
+        sqlx::query(&sql).execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -9,13 +9,22 @@
 use super::backend::Backend;
 use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
 use super::rollup_sql;
+use super::sql_store::SqlStore;
 use super::{
     DISPLAY_CHECK, DROP_EMPTIED_ROLLUPS, DisplayCheck, DisplayWrite, Erased, Millis, Outcome,
     ResponseWrite, ScoreKind, StoreError, Write, refused_for_its_content,
 };
+use super::{clean_connection, discard};
 use serde_json::{Map, Value};
+use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, Connection, Encode, Executor, FromRow, IntoArguments, Type};
 use std::marker::PhantomData;
+use std::sync::atomic::Ordering;
+
+/// A batch that loses a deadlock or a serialization conflict (PostgreSQL, two collectors
+/// changing the same rows in opposite orders) is rolled back whole, so running it again is
+/// safe, and it succeeds once the other transaction has committed.
+const MAX_ATTEMPTS: u32 = 4;
 
 pub(super) struct Writes<DB>(PhantomData<DB>);
 
@@ -101,6 +110,48 @@ where
     for<'r> ScoreRow: FromRow<'r, DB::Row>,
     for<'r> DisplayCheck: FromRow<'r, DB::Row>,
 {
+    /// The writer's connection, clean (see [`clean_connection`]), with the tests' simulated
+    /// disk size applied.
+    pub(super) async fn writer_connection(
+        store: &SqlStore<DB>,
+    ) -> Result<PoolConnection<DB>, sqlx::Error> {
+        let mut conn = clean_connection(&store.writer).await?;
+        if let Some(pages) = &store.page_limit {
+            let pages = pages.load(Ordering::SeqCst);
+            sqlx::query(&format!("PRAGMA max_page_count = {pages}"))
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// One transaction on a clean writer connection, closed after any failure, retried after
+    /// a lost deadlock. With `isolate`, each write runs under a savepoint of its own (see
+    /// [`Store::apply_each`]).
+    pub(super) async fn apply_batch(
+        store: &SqlStore<DB>,
+        writes: &[Write],
+        isolate: bool,
+    ) -> Result<Vec<Result<Outcome, StoreError>>, StoreError> {
+        let mut attempt = 1;
+        loop {
+            let mut conn = Self::writer_connection(store).await?;
+            let result = Self::apply(&mut conn, writes, isolate).await;
+            match result {
+                Ok(done) => return Ok(done),
+                Err(e) => {
+                    discard(conn).await;
+                    if attempt < MAX_ATTEMPTS && DB::retryable(&e) {
+                        tracing::debug!(attempt, error = %e, "write batch rolled back; retrying");
+                        attempt += 1;
+                    } else {
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+    }
+
     /// Applies `writes` in one transaction on `conn`. With `isolate`, each write runs under a
     /// savepoint of its own (see [`super::Store::apply_each`]): a write the database refuses
     /// for its content is undone alone, its rollup counts included, and reported in its place.
@@ -450,6 +501,13 @@ where
             .await?;
         }
         Ok(())
+    }
+
+    /// Recounts every rollup from the stored rows, in one transaction on `conn`.
+    pub(super) async fn rebuild_rollups(conn: &mut DB::Connection) -> Result<(), sqlx::Error> {
+        let mut tx = Connection::begin(conn).await?;
+        rollup_sql::rebuild::<DB>(&mut tx).await?;
+        tx.commit().await
     }
 
     /// Deletes everything stored about one visitor of one site, and their counts, in one
