@@ -1,16 +1,19 @@
-//! Builds the widget and embeds it: the loader (plain JS, minified) and the Yew app (a nested
-//! `cargo build --target wasm32-unknown-unknown`, then wasm-bindgen as a library, then
-//! `wasm-opt` when a working one is installed), each precompressed with gzip and brotli and
-//! named by content hash. The collector `include_bytes!`s the result (`src/widget.rs`), so one
-//! binary carries everything a site needs and nothing is downloaded at build time.
+//! Builds the widget and embeds it: the loader (plain JS, minified by terser) and the Yew app
+//! (a nested `cargo build --target wasm32-unknown-unknown`, then wasm-bindgen as a library,
+//! then binaryen's `wasm-opt`, and terser for the JS glue), each precompressed with gzip and
+//! brotli and named by content hash. The collector `include_bytes!`s the result
+//! (`src/widget.rs`), so one binary carries everything a site needs.
 //!
-//! `TENPOINT_SKIP_WIDGET_BUILD=1` skips the WASM for fast server-only iteration; the loader
-//! then only logs that the widget was not built. `TENPOINT_WASM_OPT=/path/to/wasm-opt` picks a
-//! wasm-opt; without it, `node_modules/.bin/wasm-opt` (npm `binaryen`) and then `PATH` are tried.
-//! JS is minified by `node_modules/.bin/terser` (or `TENPOINT_TERSER`) when it is installed,
-//! else by the `minifier` crate. `TENPOINT_WIDGET_NAMES=1` keeps the function names in the
-//! optimized module (`twiggy top` on `OUT_DIR/widget-build/app_opt.wasm` then shows where the
-//! bytes go); never for a release, they are a third of the module.
+//! wasm-opt and terser are part of the build, not extras: the versions in `package-lock.json`,
+//! which the build installs with `npm ci` into its own output folder the first time (like cargo
+//! fetches crates), so every machine embeds the same bytes as CI measures. Without npm the
+//! build stops and says what to do. `TENPOINT_WASM_OPT` and `TENPOINT_TERSER` point at other
+//! installed copies instead (the bytes are then theirs).
+//!
+//! `TENPOINT_SKIP_WIDGET_BUILD=1` skips the widget for fast server-only iteration; the loader
+//! then only logs that the widget was not built. `TENPOINT_WIDGET_NAMES=1` keeps the function
+//! names in the optimized module (`twiggy top` on `OUT_DIR/widget-build/app_opt.wasm` then
+//! shows where the bytes go); never for a release, they are a third of the module.
 
 use sha2::{Digest, Sha256};
 use std::env;
@@ -54,6 +57,8 @@ fn run() -> Result<()> {
         "shared/Cargo.toml",
         "Cargo.lock",
         "Cargo.toml",
+        "package.json",
+        "package-lock.json",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(p).display());
     }
@@ -67,14 +72,21 @@ fn run() -> Result<()> {
     }
 
     let skip = env::var("TENPOINT_SKIP_WIDGET_BUILD").is_ok_and(|v| v == "1");
-    let built = if skip {
+    if skip {
         println!(
             "cargo:warning=TENPOINT_SKIP_WIDGET_BUILD=1: the widget is not built; surveys will not show"
         );
-        None
-    } else {
-        Some(build_app(&root, &out)?)
-    };
+        let stub = "console.warn('tenpoint: this collector was built with TENPOINT_SKIP_WIDGET_BUILD=1; no surveys');";
+        let loader = Asset::new(
+            "widget.js",
+            "text/javascript; charset=utf-8",
+            false,
+            stub.as_bytes().to_vec(),
+        );
+        return write_assets(&out, &[loader], None);
+    }
+    let tools = Tools::find(&root, &out)?;
+    let built = Some(build_app(&root, &out, &tools)?);
 
     let mut assets = Vec::new();
     let loader = match &built {
@@ -90,7 +102,7 @@ fn run() -> Result<()> {
         }
         None => "console.warn('tenpoint: this collector was built with TENPOINT_SKIP_WIDGET_BUILD=1; no surveys');".to_owned(),
     };
-    let loader = minify_js(&loader, "the loader", JsKind::Script, &root)?;
+    let loader = tools.terser(&loader, "the loader", JsKind::Script)?;
     assets.insert(
         0,
         Asset::new(
@@ -121,7 +133,7 @@ fn loader_source(root: &Path) -> Result<String> {
     ))
 }
 
-fn build_app(root: &Path, out: &Path) -> Result<Built> {
+fn build_app(root: &Path, out: &Path, tools: &Tools) -> Result<Built> {
     ensure_wasm_target()?;
     let target_dir = root.join("target/widget");
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -196,27 +208,22 @@ fn build_app(root: &Path, out: &Path) -> Result<Built> {
         .iter_mut()
         .map(|i| (&mut i.module, &mut i.name))
         .collect();
-    if let Err(e) = shorten_imports(imports, &mut glue) {
-        println!("cargo:warning=widget import names kept long: {e}");
-    }
+    // The renaming reads wasm-bindgen's glue as text: if a new wasm-bindgen writes it
+    // differently, stop here rather than ship a bigger widget unnoticed.
+    shorten_imports(imports, &mut glue).map_err(|e| {
+        format!("renaming the widget's imports failed ({e}); wasm-bindgen's glue changed shape, adapt `shorten_imports`")
+    })?;
     let wasm = module.emit_wasm();
 
     let dir = out.join("widget-build");
     fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let raw_path = dir.join("app_bg.wasm");
     fs::write(&raw_path, &wasm).map_err(|e| e.to_string())?;
-    let (wasm, wasm_opt) = match optimize(&raw_path, &dir.join("app_opt.wasm"), root) {
-        Ok(Some((bytes, version))) => (bytes, Some(version)),
-        Ok(None) => (wasm, None),
-        Err(e) => {
-            println!("cargo:warning=wasm-opt failed, using the unoptimized widget: {e}");
-            (wasm, None)
-        }
-    };
+    let wasm = tools.wasm_opt(&raw_path, &dir.join("app_opt.wasm"))?;
     Ok(Built {
-        glue: minify_js(&glue, "the wasm-bindgen glue", JsKind::Module, root)?,
+        glue: tools.terser(&glue, "the wasm-bindgen glue", JsKind::Module)?,
         wasm,
-        wasm_opt,
+        wasm_opt: Some(tools.wasm_opt_version.clone()),
     })
 }
 
@@ -249,69 +256,9 @@ fn ensure_wasm_target() -> Result<()> {
     }
 }
 
-/// A wasm-opt recent enough to trust, if one is installed.
-fn find_wasm_opt(root: &Path) -> Option<(PathBuf, String)> {
-    let candidates: Vec<PathBuf> = match env::var("TENPOINT_WASM_OPT") {
-        Ok(p) if !p.is_empty() => vec![PathBuf::from(p)],
-        _ => vec![
-            root.join("node_modules/.bin/wasm-opt"),
-            PathBuf::from("wasm-opt"),
-        ],
-    };
-    for c in candidates {
-        let Ok(out) = Command::new(&c).arg("--version").output() else {
-            continue;
-        };
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
-        let version = text
-            .split(|ch: char| !ch.is_ascii_digit())
-            .find(|s| !s.is_empty())
-            .and_then(|s| s.parse::<u32>().ok())
-            .unwrap_or(0);
-        if version >= MIN_WASM_OPT_VERSION {
-            return Some((c, text.trim().to_owned()));
-        }
-        println!(
-            "cargo:warning={} is binaryen {version}; versions before {MIN_WASM_OPT_VERSION} break wasm-bindgen modules, so it is not used",
-            c.display()
-        );
-    }
-    None
-}
-
 /// Size analysis only (see the module docs).
 fn keep_names() -> bool {
     env::var("TENPOINT_WIDGET_NAMES").is_ok_and(|v| v == "1")
-}
-
-fn optimize(input: &Path, output: &Path, root: &Path) -> Result<Option<(Vec<u8>, String)>> {
-    let Some((bin, version)) = find_wasm_opt(root) else {
-        println!(
-            "cargo:warning=wasm-opt not found: the widget's WASM is a few KB larger (`npm ci` in the workspace installs binaryen)"
-        );
-        return Ok(None);
-    };
-    let out = Command::new(&bin)
-        .arg(input)
-        .args([
-            "-Oz",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-        ])
-        .args(keep_names().then_some("-g"))
-        .arg("-o")
-        .arg(output)
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let bytes = fs::read(output).map_err(|e| e.to_string())?;
-    Ok(Some((bytes, version)))
 }
 
 /// Renames the WASM module's imports to one- or two-letter names, in its import section and in
@@ -381,55 +328,139 @@ enum JsKind {
     Module,
 }
 
-/// terser (npm, `npm ci` installs it; `TENPOINT_TERSER` picks another) when it is there:
-/// it renames local names and folds code, which the loader and the glue need to stay small
-/// (the loader alone is 2.6 KB gzip with it, 3.0 without). Otherwise the `minifier` crate,
-/// which only drops comments and whitespace; safe on both, and nothing to install.
-fn minify_js(src: &str, what: &str, kind: JsKind, root: &Path) -> Result<String> {
-    match terser(src, kind, root) {
-        Ok(Some(min)) => return Ok(min),
-        Ok(None) => println!(
-            "cargo:warning=terser not found: {what} is minified less (`npm ci` in the workspace installs it)"
-        ),
-        Err(e) => println!("cargo:warning=terser failed on {what}, minifying less: {e}"),
-    }
-    minifier::js::minify(src)
-        .map(|m| m.to_string())
-        .map_err(|e| format!("minifying {what}: {e}"))
+/// The pinned JS tools the widget build runs: binaryen's `wasm-opt` and `terser`.
+struct Tools {
+    wasm_opt: PathBuf,
+    wasm_opt_version: String,
+    terser: PathBuf,
 }
 
-fn terser(src: &str, kind: JsKind, root: &Path) -> Result<Option<String>> {
-    let bin = match env::var("TENPOINT_TERSER") {
-        Ok(p) if !p.is_empty() => PathBuf::from(p),
-        _ => root.join("node_modules/.bin/terser"),
-    };
-    if !bin.exists() {
-        return Ok(None);
+impl Tools {
+    /// `TENPOINT_WASM_OPT` and `TENPOINT_TERSER` when both are set; otherwise the versions in
+    /// `package-lock.json`, installed with `npm ci` into a folder of `OUT_DIR` named after the
+    /// lockfile's hash (so a changed lock installs anew, and an unchanged one never again).
+    fn find(root: &Path, out: &Path) -> Result<Tools> {
+        let given = |var: &str| {
+            env::var(var)
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+        };
+        let (wasm_opt, terser) = match (given("TENPOINT_WASM_OPT"), given("TENPOINT_TERSER")) {
+            (Some(w), Some(t)) => (w, t),
+            _ => {
+                let bin = Self::install(root, out)?;
+                (bin.join("wasm-opt"), bin.join("terser"))
+            }
+        };
+        let version = Command::new(&wasm_opt)
+            .arg("--version")
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", wasm_opt.display()))?;
+        let wasm_opt_version = String::from_utf8_lossy(&version.stdout).trim().to_owned();
+        let major = wasm_opt_version
+            .split(|ch: char| !ch.is_ascii_digit())
+            .find(|s| !s.is_empty())
+            .and_then(|s| s.parse::<u32>().ok())
+            .unwrap_or(0);
+        if major < MIN_WASM_OPT_VERSION {
+            return Err(format!(
+                "{} is binaryen {major}; versions before {MIN_WASM_OPT_VERSION} break wasm-bindgen modules",
+                wasm_opt.display()
+            ));
+        }
+        Ok(Tools {
+            wasm_opt,
+            wasm_opt_version,
+            terser,
+        })
     }
-    let mut cmd = Command::new(&bin);
-    cmd.args(["--compress", "passes=2", "--mangle", "--ecma", "2020"]);
-    if let JsKind::Module = kind {
-        cmd.arg("--module");
+
+    fn install(root: &Path, out: &Path) -> Result<PathBuf> {
+        let lock = fs::read(root.join("package-lock.json"))
+            .map_err(|e| format!("cannot read package-lock.json: {e}"))?;
+        let dir = out
+            .parent()
+            .unwrap_or(out)
+            .join(format!("js-tools-{}", short_hash(&[lock.as_slice()])));
+        let bin = dir.join("node_modules/.bin");
+        if bin.join("wasm-opt").exists() && bin.join("terser").exists() {
+            return Ok(bin);
+        }
+        fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        for f in ["package.json", "package-lock.json"] {
+            fs::copy(root.join(f), dir.join(f)).map_err(|e| format!("copying {f}: {e}"))?;
+        }
+        let npm = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status();
+        match npm {
+            Ok(s) if s.success() => Ok(bin),
+            other => Err(format!(
+                "the widget build installs wasm-opt and terser (the versions in package-lock.json) with `npm ci`, which {}. Install Node.js (18 or later, with npm), or set TENPOINT_WASM_OPT and TENPOINT_TERSER to installed copies, or TENPOINT_SKIP_WIDGET_BUILD=1 to build the server without the widget.",
+                match other {
+                    Ok(s) => format!("failed ({s})"),
+                    Err(e) => format!("could not run ({e})"),
+                }
+            )),
+        }
     }
-    let mut child = cmd
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    child
-        .stdin
-        .take()
-        .ok_or("no stdin")?
-        .write_all(src.as_bytes())
-        .map_err(|e| e.to_string())?;
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+
+    fn wasm_opt(&self, input: &Path, output: &Path) -> Result<Vec<u8>> {
+        let out = Command::new(&self.wasm_opt)
+            .arg(input)
+            .args([
+                "-Oz",
+                "--enable-bulk-memory",
+                "--enable-nontrapping-float-to-int",
+                "--enable-reference-types",
+                "--enable-multivalue",
+                "--enable-sign-ext",
+                "--enable-mutable-globals",
+            ])
+            .args(keep_names().then_some("-g"))
+            .arg("-o")
+            .arg(output)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.wasm_opt.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "wasm-opt failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        fs::read(output).map_err(|e| e.to_string())
     }
-    String::from_utf8(out.stdout)
-        .map(Some)
-        .map_err(|e| e.to_string())
+
+    /// Renames local names and folds code: the loader and the glue need both to stay small.
+    fn terser(&self, src: &str, what: &str, kind: JsKind) -> Result<String> {
+        let mut cmd = Command::new(&self.terser);
+        cmd.args(["--compress", "passes=2", "--mangle", "--ecma", "2020"]);
+        if let JsKind::Module = kind {
+            cmd.arg("--module");
+        }
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", self.terser.display()))?;
+        child
+            .stdin
+            .take()
+            .ok_or("no stdin")?
+            .write_all(src.as_bytes())
+            .map_err(|e| e.to_string())?;
+        let out = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "terser failed on {what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        String::from_utf8(out.stdout).map_err(|e| e.to_string())
+    }
 }
 
 fn short_hash(parts: &[&[u8]]) -> String {
