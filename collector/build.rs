@@ -10,7 +10,7 @@
 //! JS is minified by `node_modules/.bin/terser` (or `TENPOINT_TERSER`) when it is installed,
 //! else by the `minifier` crate. `TENPOINT_WIDGET_NAMES=1` keeps the function names in the
 //! optimized module (`twiggy top` on `OUT_DIR/widget-build/app_opt.wasm` then shows where the
-//! bytes go); never for a release, they are a third of the module.
+//! bytes go); never for a release, they are a large part of the module.
 
 use sha2::{Digest, Sha256};
 use std::env;
@@ -178,7 +178,7 @@ fn build_app(root: &Path, out: &Path) -> Result<Built> {
         .out_name("app")
         .typescript(false)
         .omit_default_module_path(true)
-        // Names are for debuggers; they are a third of the module.
+        // Names are for debuggers; they are a large part of the module.
         .remove_name_section(!keep_names())
         .remove_producers_section(true)
         .web(true)
@@ -317,9 +317,10 @@ fn optimize(input: &Path, output: &Path, root: &Path) -> Result<Option<(Vec<u8>,
 /// Renames the WASM module's imports to one- or two-letter names, in its import section and in
 /// the glue's import object alike. wasm-bindgen names each import after the Rust item plus a
 /// hash (`__wbg_addEventListener_847fd86b8c33ec43`), and the names appear in both files: over
-/// a hundred of them are about 8 KB that gzip can barely shrink, and no minifier can rename an
-/// object key that the other file refers to. Every rename must find its key exactly once in
-/// the glue; if anything does not match, nothing is renamed (`imports` and `js` untouched).
+/// a hundred of them add up to kilobytes that gzip can barely shrink, and no minifier can
+/// rename an object key that the other file refers to. Every rename must find its key exactly
+/// once in the glue; if anything does not match, nothing is renamed (`imports` and `js`
+/// untouched).
 fn shorten_imports(imports: Vec<(&mut String, &mut String)>, js: &mut String) -> Result<()> {
     const MODULE: &str = "./app_bg.js";
     let short = |mut i: usize| {
@@ -383,7 +384,7 @@ enum JsKind {
 
 /// terser (npm, `npm ci` installs it; `TENPOINT_TERSER` picks another) when it is there:
 /// it renames local names and folds code, which the loader and the glue need to stay small
-/// (the loader alone is 2.6 KB gzip with it, 3.0 without). Otherwise the `minifier` crate,
+/// (`tenpoint widget-size` prints what they come to). Otherwise the `minifier` crate,
 /// which only drops comments and whitespace; safe on both, and nothing to install.
 fn minify_js(src: &str, what: &str, kind: JsKind, root: &Path) -> Result<String> {
     match terser(src, kind, root) {
