@@ -13,7 +13,7 @@
 //! `TENPOINT_SKIP_WIDGET_BUILD=1` skips the widget for fast server-only iteration; the loader
 //! then only logs that the widget was not built. `TENPOINT_WIDGET_NAMES=1` keeps the function
 //! names in the optimized module (`twiggy top` on `OUT_DIR/widget-build/app_opt.wasm` then
-//! shows where the bytes go); never for a release, they are a third of the module.
+//! shows where the bytes go); never for a release, they are a large part of the module.
 
 use sha2::{Digest, Sha256};
 use std::env;
@@ -190,7 +190,7 @@ fn build_app(root: &Path, out: &Path, tools: &Tools) -> Result<Built> {
         .out_name("app")
         .typescript(false)
         .omit_default_module_path(true)
-        // Names are for debuggers; they are a third of the module.
+        // Names are for debuggers; they are a large part of the module.
         .remove_name_section(!keep_names())
         .remove_producers_section(true)
         .web(true)
@@ -264,7 +264,7 @@ fn keep_names() -> bool {
 /// Renames the WASM module's imports to one- or two-letter names, in its import section and in
 /// the glue's import object alike. wasm-bindgen names each import after the Rust item plus a
 /// hash (`__wbg_addEventListener_847fd86b8c33ec43`), and the names appear in both files: over
-/// a hundred of them are about 8 KB that gzip can barely shrink, and no minifier can rename an
+/// a hundred of them add up to kilobytes that gzip can barely shrink, and no minifier can rename an
 /// object key that the other file refers to. Every rename must find its key exactly once in
 /// the glue; if anything does not match, nothing is renamed (`imports` and `js` untouched).
 fn shorten_imports(imports: Vec<(&mut String, &mut String)>, js: &mut String) -> Result<()> {

@@ -214,7 +214,7 @@ impl Drop for Tmpfs {
     }
 }
 
-/// The sequence: a 3 MB filesystem fills up under single and concurrent writes (so
+/// The whole sequence: a 3 MB filesystem fills up under single and concurrent writes (so
 /// single writes, batches and the savepoint retry of failed batches all meet the full
 /// disk), readiness says so, the filesystem grows, writing resumes by itself, and a kill -9
 /// and restart later every acknowledged answer is still there.

@@ -1,6 +1,7 @@
 //! Content encodings for what the collector serves to every page view (the loader, the app,
 //! the public config): compressed once, ahead of time, and picked per request from
-//! `Accept-Encoding`. That is what keeps a page on which no survey fires within its 5 KB.
+//! `Accept-Encoding`. That is what keeps a page on which no survey fires within its budget
+//! (ARCHITECTURE.md, "Budgets").
 
 use axum::http::{HeaderMap, HeaderValue, header};
 use std::io::Write;

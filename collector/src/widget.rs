@@ -122,7 +122,7 @@ pub fn size_report() -> String {
     out
 }
 
-/// DESIGN.md's budgets, gzip bytes: what a page fetches when no survey can fire there (the
+/// The budgets of ARCHITECTURE.md, gzip bytes: what a page fetches when no survey can fire there (the
 /// loader and the config), and when one shows (everything).
 const IDLE_BUDGET: usize = 5 * 1024;
 const SURVEY_BUDGET: usize = 90 * 1024;

@@ -2,8 +2,8 @@
 //! properties, answers, survey histories), a sorted vector instead of a `BTreeMap`.
 //!
 //! Each `BTreeMap<String, V>` the widget touched brought its own copy of the B-tree's insert,
-//! split, merge, iteration, clone and drop code into the WASM: about 20 KB for the model's
-//! seven value types. These maps hold a handful of entries, where a binary search over a
+//! split, merge, iteration, clone and drop code into the WASM, once per value type of the
+//! model. These maps hold a handful of entries, where a binary search over a
 //! vector is as fast and a fraction of the code. Iteration is in key order and serde sees a
 //! map, exactly as with `BTreeMap`, so the JSON and the schema do not change.
 

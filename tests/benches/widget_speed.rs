@@ -1,6 +1,6 @@
 //! What the widget costs a page, measured in headless Chromium (not a test: timings on these
-//! shared machines are noisy; compare the rows of one run, not runs). Budgets are in the design
-//! notes: a page on which no survey can fire pays ≤ 5 KB and ≤ 5 ms of main-thread script; a
+//! shared machines are noisy; compare the rows of one run, not runs). The budgets are in
+//! ARCHITECTURE.md: a page on which no survey can fire pays ≤ 5 KB and ≤ 5 ms of main-thread script; a
 //! page that shows one ≤ 90 KB, ≤ 15 ms of script, and the survey visible ≤ 150 ms after its
 //! trigger.
 //!

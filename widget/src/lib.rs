@@ -22,7 +22,7 @@ pub mod view;
 
 use wasm_bindgen::prelude::*;
 
-/// A free-list allocator instead of std's dlmalloc: about 6 KB less WASM. It is O(free
+/// A free-list allocator instead of std's dlmalloc: less WASM. It is O(free
 /// blocks) per call, which is nothing for a survey that allocates a few thousand small
 /// objects in its life (measured by the widget speed benchmark).
 #[cfg(target_arch = "wasm32")]

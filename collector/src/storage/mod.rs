@@ -1,6 +1,7 @@
-//! Storage: one [`Store`] trait, an SQLite and a PostgreSQL implementation, and one test suite
-//! (in `tests/`) that runs against both. Writes come in batches, each batch one transaction,
-//! so the ingest path can commit many requests with one fsync ([`crate::ingest::Writer`]).
+//! Storage: one [`Store`] trait, one implementation generic over the backend ([`SqlStore`],
+//! as [`SqliteStore`] and [`PostgresStore`]), and one test suite (in `tests/`) that runs
+//! against both. Writes come in batches, each batch one transaction, so the ingest path can
+//! commit many requests with one fsync ([`crate::ingest::Writer`]).
 //!
 //! Times are milliseconds since the Unix epoch, UTC. Reports read aggregated counts and moments
 //! (never rows) and hand them to `tenpoint_shared::stats`.

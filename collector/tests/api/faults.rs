@@ -2,7 +2,7 @@
 //! again (every commit path: single writes, batches, and the savepoint retry of a failed
 //! batch), a write the database refuses amid good ones, and text PostgreSQL cannot store.
 //! The same faults against the real binary, on a real full filesystem, are in
-//! `tests/faults.rs`.
+//! `tests/durability.rs`.
 
 use crate::on_both;
 use crate::store::resp;

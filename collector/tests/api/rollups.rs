@@ -1,7 +1,8 @@
-//! Reports read whole days and hours from rollup tables (kept by the SQLite store as it writes,
-//! by triggers on PostgreSQL), and partial hours from the rows. These tests hold every report query against a model computed here from the writes
-//! alone (inserts, merges that change or add a score, dismissals, an erased visitor), over
-//! periods that start and end at midnights, at whole hours, inside hours, and within one hour.
+//! Reports read whole days and hours from rollup tables (kept by the store as it writes, in
+//! the answers' own transactions, on both backends), and partial hours from the rows. These
+//! tests hold every report query against a model computed here from the writes alone
+//! (inserts, merges that change or add a score, dismissals, an erased visitor), over periods
+//! that start and end at midnights, at whole hours, inside hours, and within one hour.
 
 use crate::on_both;
 use crate::support::{Backend, TestDb};

@@ -1,8 +1,8 @@
 //! A small JSON value with its own reader and writer, for the WASM widget.
 //!
-//! serde_json in the widget cost about 16 KB of WASM (its parser and serializer, the `Map`'s
-//! B-tree, its error type with `io::Error` texts and `Debug` tables) for what is, in a
-//! browser, a few kilobytes of config and state. This is the subset the widget needs: RFC 8259
+//! serde_json in the widget cost a large share of the WASM (its parser and serializer, the
+//! `Map`'s B-tree, its error type with `io::Error` texts and `Debug` tables) for what is, in a
+//! browser, a small config and state. This is the subset the widget needs: RFC 8259
 //! text in, the same text out, objects kept in insertion order. The collector keeps serde_json
 //! (and its precise error messages); the tests check both agree on every value.
 //!

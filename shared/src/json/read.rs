@@ -277,7 +277,7 @@ impl Reader<'_> {
 }
 
 /// `mantissa × 10^exp`, read digit by digit. Not `str::parse::<f64>`: its correctly rounded
-/// algorithm brings a 10 KB table of powers of five that gzip cannot shrink, larger than
+/// algorithm brings a table of powers of five that gzip cannot shrink, larger than
 /// everything else here together.
 #[derive(Default)]
 struct Decimal {
@@ -304,8 +304,8 @@ impl Decimal {
     /// writes without an exponent (1e-7 ≤ |x| < 1e21) and every integer. Beyond that within
     /// 16 ulps (the tests hold it to that), and a number within as much of `f64::MAX` may be
     /// refused as out of range; the widget reads no such numbers, and the config validator
-    /// refuses a config with one. A correctly rounded reader for the whole range costs
-    /// about 250 bytes of compressed WASM, which the survey page's budget has no room for.
+    /// refuses a config with one. A correctly rounded reader for the whole range costs more
+    /// compressed WASM than the survey page's budget has room for.
     fn value(&self) -> f64 {
         let m = u128::from(self.mantissa);
         if m == 0 {

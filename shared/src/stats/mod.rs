@@ -19,5 +19,6 @@ pub use moments::{MeanSummary, Moments};
 pub use nps::{NpsCounts, NpsSummary};
 pub use nps_change::NpsChange;
 
-/// Below this many answers a group is reported but flagged, never ranked (DESIGN.md).
+/// Below this many answers a group is reported but flagged, never ranked (ARCHITECTURE.md,
+/// "Statistics").
 pub const LOW_N: u64 = 30;

@@ -1,6 +1,6 @@
 //! The model to and from [`Json`], written by hand, for the WASM widget.
 //!
-//! serde's derived `Deserialize` costs about 40 KB of gzipped WASM for the config types alone
+//! serde's derived `Deserialize` costs a large share of the WASM for the config types alone
 //! (a visitor, a field enum and error texts per struct, for each deserializer they meet). The
 //! widget instead parses JSON once into a [`Json`] and converts with the small functions here;
 //! the server keeps using serde, which also validates. Every conversion is tested against
@@ -122,8 +122,8 @@ impl<T: FromValue> FromValue for Vec<T> {
 
 impl<T: FromValue> FromValue for SmallMap<T> {
     fn from_value(v: &Json) -> Result<Self> {
-        // Inserting one by one: `collect` into a BTreeMap sorts first, and each sort is a few
-        // KB of WASM per key-value type.
+        // Inserting one by one: `collect` into a BTreeMap sorts first, and each sort is its
+        // own copy of the sorting code in the WASM per key-value type.
         let mut out = SmallMap::new();
         for (k, v) in v.as_object().ok_or(WRONG)?.iter() {
             out.insert(k.to_owned(), T::from_value(v)?);

@@ -554,7 +554,7 @@ fn lin(c: u8) -> f64 {
 }
 
 /// x^2.4 for x in (0, 1] as the fifth root of x^12, by Newton's method from x^2 (which is
-/// above it): `f64::powf` pulls libm's `pow` (1.4 KB) into the WASM for this one call.
+/// above it): `f64::powf` pulls libm's `pow` into the WASM for this one call.
 fn pow_2_4(x: f64) -> f64 {
     let x2 = x * x;
     let x4 = x2 * x2;
