@@ -4,7 +4,7 @@
 //! counted change here as they write ([`super::writes`]) and upsert the sums once, just before
 //! they commit ([`super::rollup_sql::apply_deltas`]): a batch of answers that share a survey,
 //! hour and page then costs a few upserts instead of twelve per answer, which in triggers cost
-//! more than half of the ingest throughput. [`super::rollup_sql::count_rows`] counts stored
+//! more than half of the ingest throughput. [`super::rollup_sql::rebuild`] counts stored
 //! rows by the same rules in SQL.
 
 use super::report_sql::{DAY_MS, HOUR_MS};

@@ -2,8 +2,8 @@
 //! rollup counts is defined in [`super::rollup_delta`]: every write transaction records its
 //! changes there and [`apply_deltas`] upserts the sums just before it commits, with
 //! `ON CONFLICT … DO UPDATE SET n = t.n + excluded.n`, which stays right with several
-//! collectors writing to one PostgreSQL. [`count_rows`] counts stored rows by the same rules
-//! in SQL: to build the rollups of an existing database and to take an erased visitor out.
+//! collectors writing to one PostgreSQL. [`rebuild`] counts stored rows by the same rules in
+//! SQL, to build the rollups of an existing database.
 //! A test model of the writes holds the two to the same numbers (`tests/api/rollups.rs`).
 //!
 //! The functions are generic over sqlx's backend; the bounds say which Rust types each
@@ -155,10 +155,10 @@ where
     Ok(())
 }
 
-/// Statements that add (`sign` 1) or remove (-1) the counts of the stored rows that the
-/// conditions select, by the rules of [`Deltas`]: `responses` and `displays` rows by `rows`,
-/// `scores` rows by `scores`. The same SQL on both backends.
-pub(super) fn count_rows(rows: &str, scores: &str, sign: i64) -> [String; 4] {
+/// Statements that count every stored row into the rollups, by the rules of [`Deltas`]. The
+/// same SQL on both backends.
+fn count_all_rows() -> [String; 4] {
+    let (rows, scores, sign) = ("true", "true", 1);
     let dims = DIMS
         .map(|g| {
             let (dim, column) = (g.as_str(), g.column().unwrap_or("''"));
@@ -232,18 +232,8 @@ where
             .execute(&mut *conn)
             .await?;
     }
-    for sql in count_rows("true", "true", 1) {
+    for sql in count_all_rows() {
         sqlx::query(&sql).execute(&mut *conn).await?;
     }
     Ok(())
-}
-
-/// Takes one visitor's rows out of the rollups (`$1` site, `$2` visitor), before they are
-/// deleted.
-pub(super) fn uncount_visitor() -> [String; 4] {
-    count_rows(
-        "site = $1 AND visitor = $2",
-        "site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
-        -1,
-    )
 }

@@ -8,7 +8,9 @@ use super::reads::{
     CountRow, DisplayCountsRow, GapSumsRow, HistogramRow, ListedRow, Reads, ScoreCountRow,
     SettingRow,
 };
-use super::writes::{DisplayRow, ResponseRow, ScoreRow, Writes};
+use super::writes::{
+    DisplayRow, ErasedDisplay, ErasedResponse, ErasedScore, ResponseRow, ScoreRow, Writes,
+};
 use super::*;
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use std::sync::Arc;
@@ -35,6 +37,9 @@ where
     for<'r> ResponseRow: FromRow<'r, DB::Row>,
     for<'r> ScoreRow: FromRow<'r, DB::Row>,
     for<'r> DisplayCheck: FromRow<'r, DB::Row>,
+    for<'r> ErasedResponse: FromRow<'r, DB::Row>,
+    for<'r> ErasedScore: FromRow<'r, DB::Row>,
+    for<'r> ErasedDisplay: FromRow<'r, DB::Row>,
     for<'r> HistogramRow: FromRow<'r, DB::Row>,
     for<'r> ScoreCountRow: FromRow<'r, DB::Row>,
     for<'r> GapSumsRow: FromRow<'r, DB::Row>,

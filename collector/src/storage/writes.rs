@@ -53,6 +53,39 @@ pub(super) struct ResponseRow {
     answers: String,
 }
 
+/// A response as an erasure deletes it: what its counts were made of.
+#[derive(Debug, FromRow)]
+pub(super) struct ErasedResponse {
+    id: String,
+    survey: String,
+    created_at: Millis,
+    nps: Option<i64>,
+    page_path: String,
+    location: Option<String>,
+    channel: Option<String>,
+    locale: Option<String>,
+    device: Option<String>,
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct ErasedScore {
+    survey: String,
+    created_at: Millis,
+    question: String,
+    aspect: String,
+    kind: String,
+    score: Option<i64>,
+    expectation: Option<i64>,
+    experience: Option<i64>,
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct ErasedDisplay {
+    survey: String,
+    created_at: Millis,
+    dismissed_at: Option<Millis>,
+}
+
 /// A stored CSAT, CES or GAP value that a merge may replace.
 #[derive(Debug, FromRow)]
 pub(super) struct ScoreRow {
@@ -109,6 +142,9 @@ where
     for<'r> ResponseRow: FromRow<'r, DB::Row>,
     for<'r> ScoreRow: FromRow<'r, DB::Row>,
     for<'r> DisplayCheck: FromRow<'r, DB::Row>,
+    for<'r> ErasedResponse: FromRow<'r, DB::Row>,
+    for<'r> ErasedScore: FromRow<'r, DB::Row>,
+    for<'r> ErasedDisplay: FromRow<'r, DB::Row>,
 {
     /// The writer's connection, clean (see [`clean_connection`]), with the tests' simulated
     /// disk size applied.
@@ -510,46 +546,96 @@ where
         tx.commit().await
     }
 
-    /// Deletes everything stored about one visitor of one site, and their counts, in one
-    /// transaction on `conn`.
+    /// Deletes everything stored about one visitor of one site, and takes it out of the
+    /// rollups, in one transaction on `conn`. The counts come off the rows the deletes return,
+    /// by the same rules that counted them in ([`Deltas`]): an answer committed by another
+    /// collector between a count and a delete cannot slip between them.
     pub(super) async fn erase_visitor(
         conn: &mut DB::Connection,
         site: &str,
         visitor: &str,
     ) -> Result<Erased, sqlx::Error> {
         let mut tx = Connection::begin(conn).await?;
-        for sql in rollup_sql::uncount_visitor() {
-            sqlx::query(&sql)
-                .bind(site)
-                .bind(visitor)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query(
-            "DELETE FROM scores WHERE site = $1 AND response_id IN (SELECT id FROM responses WHERE site = $1 AND visitor = $2)",
+        let mut deltas = Deltas::default();
+        let responses: Vec<ErasedResponse> = sqlx::query_as(
+            "DELETE FROM responses WHERE site = $1 AND visitor = $2
+             RETURNING id, survey, created_at, CAST(nps AS BIGINT) AS nps, page_path, location,
+                channel, locale, device",
         )
         .bind(site)
         .bind(visitor)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        let responses = sqlx::query("DELETE FROM responses WHERE site = $1 AND visitor = $2")
-            .bind(site)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?;
-        let displays = sqlx::query("DELETE FROM displays WHERE site = $1 AND visitor = $2")
-            .bind(site)
-            .bind(visitor)
-            .execute(&mut *tx)
-            .await?;
+        for r in &responses {
+            let counted = CountedResponse {
+                site: site.to_owned(),
+                survey: r.survey.clone(),
+                created_at: r.created_at,
+                nps: r.nps,
+                page_path: r.page_path.clone(),
+                location: r.location.clone(),
+                channel: r.channel.clone(),
+                locale: r.locale.clone(),
+                device: r.device.clone(),
+            };
+            deltas.response(&counted, -1);
+        }
+        // The scores of exactly the responses deleted (a response another transaction adds
+        // meanwhile keeps its scores, and is not erased either).
+        for chunk in responses.chunks(500) {
+            let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "DELETE FROM scores WHERE site = $1 AND response_id IN ({})
+                 RETURNING survey, created_at, question, aspect, kind, CAST(score AS BIGINT) AS score,
+                    CAST(expectation AS BIGINT) AS expectation, CAST(experience AS BIGINT) AS experience",
+                ids.join(", ")
+            );
+            let mut q = sqlx::query_as::<DB, ErasedScore>(&sql).bind(site);
+            for r in chunk {
+                q = q.bind(r.id.as_str());
+            }
+            for s in q.fetch_all(&mut *tx).await? {
+                let Some(kind) = ScoreKind::parse(&s.kind) else {
+                    continue;
+                };
+                let counted = CountedScore {
+                    kind,
+                    score: small(s.score),
+                    expectation: small(s.expectation),
+                    experience: small(s.experience),
+                };
+                deltas.score(
+                    site,
+                    &s.survey,
+                    s.created_at,
+                    &s.question,
+                    &s.aspect,
+                    &counted,
+                    -1,
+                );
+            }
+        }
+        let displays: Vec<ErasedDisplay> = sqlx::query_as(
+            "DELETE FROM displays WHERE site = $1 AND visitor = $2
+             RETURNING survey, created_at, dismissed_at",
+        )
+        .bind(site)
+        .bind(visitor)
+        .fetch_all(&mut *tx)
+        .await?;
+        for d in &displays {
+            let dismissed = i64::from(d.dismissed_at.is_some());
+            deltas.display(site, &d.survey, d.created_at, -1, -dismissed);
+        }
+        rollup_sql::apply_deltas::<DB>(&mut tx, &deltas).await?;
         sqlx::query(DROP_EMPTIED_ROLLUPS)
             .bind(site)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
         Ok(Erased {
-            responses: DB::rows_affected(&responses),
-            displays: DB::rows_affected(&displays),
+            responses: responses.len() as u64,
+            displays: displays.len() as u64,
         })
     }
 }
