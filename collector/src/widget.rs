@@ -7,7 +7,7 @@
 //! page. Nothing here is secret; the per-site origin checks guard the API, not the code.
 
 use crate::encoding::Encoding;
-use axum::extract::Path;
+use crate::http::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Display;

@@ -1,13 +1,13 @@
 //! For the site owner, behind the admin token: the report, the responses, and erasing a visitor.
 
-use super::{AppState, Peer};
+use super::{AppState, Path, Peer};
 use crate::error::ApiError;
 use crate::export::CsvLayout;
 use crate::registry::Site;
 use crate::report;
 use crate::storage::{GroupBy, Millis, Period, ResponseFilter, now_ms};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;

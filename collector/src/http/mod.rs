@@ -16,7 +16,8 @@ use crate::ratelimit::RateLimits;
 use crate::registry::Registry;
 use crate::storage::Store;
 use axum::Router;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -170,3 +171,16 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
 
 /// The peer address, which `axum::serve` provides with connect info.
 pub type Peer = ConnectInfo<SocketAddr>;
+
+/// axum's `Path`, refusing with the API's JSON error: axum's own answer to a segment that
+/// does not decode (`%FF` is not UTF-8) is a plain-text 400, which the spec and clients that
+/// read `error.code` do not expect.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct Path<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(e: PathRejection) -> Self {
+        ApiError::BadRequest(e.body_text())
+    }
+}

@@ -3,7 +3,7 @@
 //! come before any parsing, and the limit that every visitor of a site shares counts only
 //! submissions that are valid, so junk from many addresses cannot use it up.
 
-use super::{AppState, Peer, body, cors};
+use super::{AppState, Path, Peer, body, cors};
 use crate::encoding::Encoding;
 use crate::error::ApiError;
 use crate::ingest::{display_write, response_write};
@@ -12,7 +12,7 @@ use crate::registry::Site;
 use crate::storage::{Outcome, Write, now_ms};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;

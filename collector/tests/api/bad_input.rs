@@ -1,5 +1,5 @@
 use crate::on_both;
-use crate::support::{Backend, ORIGIN, TOKEN, TestApp, new_id, response};
+use crate::support::{Backend, ORIGIN, TOKEN, TestApp, display, new_id, response};
 use reqwest::Response;
 use serde_json::{Value, json};
 
@@ -273,6 +273,43 @@ async fn an_unsupported_method_gets_405_with_the_json_error() {
         assert!(
             b["error"]["message"].as_str().unwrap().starts_with(method),
             "{b}"
+        );
+    }
+    app.stop().await;
+}
+
+/// A path segment that does not decode to UTF-8 (`%FF`) is refused with the API's JSON error,
+/// like every other refusal, and not with axum's plain-text one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_path_that_does_not_decode_gets_400_with_the_json_error() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    for (method, path) in [
+        ("GET", "/v1/sites/%FF/config"),
+        ("OPTIONS", "/v1/sites/%FF/config"),
+        ("OPTIONS", "/v1/sites/%FF/displays"),
+        ("POST", "/v1/sites/%FF/displays"),
+        ("POST", "/v1/sites/%FF/responses"),
+        ("GET", "/v1/sites/%FF/responses"),
+        ("GET", "/v1/sites/%FF/report"),
+        ("DELETE", "/v1/sites/demo-shop/visitors/%FF"),
+        ("GET", "/widget/%FF"),
+    ] {
+        let res = app
+            .client
+            .request(method.parse().unwrap(), app.url(path))
+            .bearer_auth(TOKEN)
+            .header("content-type", "text/plain")
+            .body(display(&new_id()).to_string())
+            .send()
+            .await
+            .unwrap();
+        let (s, b) = error_of(res).await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{method} {path}"
         );
     }
     app.stop().await;
