@@ -26,6 +26,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Conflict(String),
+    /// The body did not arrive in time (a client too slow, or holding the connection open).
+    #[error("the body did not arrive within {} s", .0.as_secs_f64())]
+    BodyTimeout(std::time::Duration),
     #[error("too many requests; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
     /// The database refused this submission for what it contains; sending it again cannot
@@ -69,6 +72,7 @@ impl ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -86,6 +90,7 @@ impl ApiError {
             ApiError::TooLarge(_) => "too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Conflict(_) => "conflict",
+            ApiError::BodyTimeout(_) => "body_timeout",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",

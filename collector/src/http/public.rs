@@ -139,7 +139,7 @@ pub async fn display(
     };
     let result = async {
         state.limit_site(&entry.config.site)?;
-        let sub: DisplaySubmission = body::read(&headers, body).await?;
+        let sub: DisplaySubmission = body::read(&headers, body, state.body_timeout).await?;
         sub.validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;
         let outcome = state
@@ -170,7 +170,7 @@ pub async fn response(
     };
     let result = async {
         state.limit_site(&entry.config.site)?;
-        let sub: ResponseSubmission = body::read(&headers, body).await?;
+        let sub: ResponseSubmission = body::read(&headers, body, state.body_timeout).await?;
         let valid = sub
             .validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;

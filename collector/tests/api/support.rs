@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use tenpoint_collector::connections::ConnLimits;
 use tenpoint_collector::ratelimit::Limits;
 use tenpoint_collector::registry::Registry;
 use tenpoint_collector::server::{Application, ServeConfig};
@@ -138,6 +139,7 @@ pub struct TestApp {
 
 pub struct Options {
     pub limits: Limits,
+    pub connections: ConnLimits,
     pub sites: Vec<(&'static str, String)>,
     pub watch: bool,
 }
@@ -154,6 +156,11 @@ impl Default for Options {
             },
             sites: vec![("demo-shop.json", demo_config())],
             watch: false,
+            // Tests send hundreds of requests at once from one address.
+            connections: ConnLimits {
+                max_per_address: 0,
+                ..ConnLimits::default()
+            },
         }
     }
 }
@@ -193,6 +200,7 @@ impl TestApp {
             trust_forwarded_for: false,
             static_dir: None,
             watch: opts.watch,
+            connections: opts.connections,
         };
         let app = Application::build_with(cfg, db.store.clone(), registry)
             .await
