@@ -656,7 +656,9 @@ impl AsyncRead for GuardedIo {
             return Poll::Ready(Ok(()));
         }
         this.conn.waker.register(cx.waker());
-        if this.conn.evicted.load(Ordering::Acquire) {
+        // A request that started just as its connection was chosen is finished first (the
+        // connection is out of the count already); the connection closes when it is idle.
+        if this.conn.evicted.load(Ordering::Acquire) && this.conn.phase().0 != Phase::Busy {
             this.end("evicted");
             return Poll::Ready(Ok(()));
         }
