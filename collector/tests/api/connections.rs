@@ -290,6 +290,34 @@ async fn the_per_address_cap_refuses_the_excess_while_other_addresses_are_served
     app.stop().await;
 }
 
+/// Behind a proxy every connection comes from the proxy: a per-address cap would cap them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_proxy_the_per_address_cap_does_not_apply() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            connections: ConnLimits {
+                body_timeout: LONG,
+                max_per_address: 2,
+                ..ConnLimits::default()
+            },
+            trust_forwarded_for: true,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let held = [
+        busy("127.0.0.1", &app).await,
+        busy("127.0.0.1", &app).await,
+        busy("127.0.0.1", &app).await,
+    ];
+    let (status, _c) = healthz_from("127.0.0.1", &app).await;
+    assert_eq!(status, Some(200));
+    drop(held);
+    app.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_global_cap_an_idle_connection_makes_room_and_then_the_excess_gets_503() {
     let app = spawn(ConnLimits {

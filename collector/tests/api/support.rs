@@ -140,6 +140,7 @@ pub struct TestApp {
 pub struct Options {
     pub limits: Limits,
     pub connections: ConnLimits,
+    pub trust_forwarded_for: bool,
     pub sites: Vec<(&'static str, String)>,
     pub watch: bool,
 }
@@ -161,6 +162,7 @@ impl Default for Options {
                 max_per_address: 0,
                 ..ConnLimits::default()
             },
+            trust_forwarded_for: false,
         }
     }
 }
@@ -197,7 +199,7 @@ impl TestApp {
             sites: vec![sites_dir.path().to_path_buf()],
             admin_token: Some(TOKEN.into()),
             limits: opts.limits,
-            trust_forwarded_for: false,
+            trust_forwarded_for: opts.trust_forwarded_for,
             static_dir: None,
             watch: opts.watch,
             connections: opts.connections,
