@@ -20,6 +20,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use tenpoint_collector::connections::ConnLimits;
 use tenpoint_collector::ratelimit::Limits;
 use tenpoint_collector::registry::Registry;
 use tenpoint_collector::server::{Application, ServeConfig};
@@ -181,6 +182,10 @@ async fn collector(
         trust_forwarded_for: false,
         static_dir: None,
         watch: false,
+        connections: ConnLimits {
+            max_per_address: 0,
+            ..ConnLimits::default()
+        },
     };
     let app = Application::build_with(cfg, store, Registry::from_configs(vec![config]))
         .await

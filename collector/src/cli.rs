@@ -2,6 +2,7 @@
 //! container needs no arguments.
 
 use crate::auth::{AdminToken, TokenSource};
+use crate::connections::ConnLimits;
 use crate::export::CsvLayout;
 use crate::ratelimit::Limits;
 use crate::server::{Application, ServeConfig, shutdown_signal};
@@ -13,6 +14,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,6 +95,33 @@ pub struct ServeArgs {
     /// systems without change events.
     #[arg(long, env = "TENPOINT_NO_WATCH")]
     pub no_watch: bool,
+    /// Seconds a client has to send a request's headers, from connecting or from its first
+    /// byte after the previous response (against connections that send nothing).
+    #[arg(long, env = "TENPOINT_HEADER_TIMEOUT", value_name = "SECS",
+          default_value_t = ConnLimits::default().header_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a submission's body has to arrive; slower ones get 408.
+    #[arg(long, env = "TENPOINT_BODY_TIMEOUT", value_name = "SECS",
+          default_value_t = ConnLimits::default().body_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open (and a write may make no progress).
+    /// Keep it above a reverse proxy's upstream keep-alive (often 60 s).
+    #[arg(long, env = "TENPOINT_IDLE_TIMEOUT", value_name = "SECS",
+          default_value_t = ConnLimits::default().idle_timeout.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Open connections at most; more are answered 503 at once. Default: the open-file limit
+    /// less 64, at most 1024.
+    #[arg(long, env = "TENPOINT_MAX_CONNECTIONS", value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Open connections from one client address (an IPv6 /64) at most; more are answered 429
+    /// at once (0: no cap). Not applied with --trust-forwarded-for: every connection is the proxy's.
+    #[arg(long, env = "TENPOINT_MAX_CONNECTIONS_PER_ADDRESS", value_name = "N",
+          default_value_t = ConnLimits::default().max_per_address)]
+    pub max_connections_per_address: usize,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -221,6 +250,16 @@ async fn serve(args: ServeArgs) -> ExitCode {
         trust_forwarded_for: args.trust_forwarded_for,
         static_dir: static_dir.clone(),
         watch: !args.no_watch,
+        connections: ConnLimits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            body_timeout: Duration::from_secs(args.body_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            max_connections: args
+                .max_connections
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+            max_per_address: args.max_connections_per_address,
+            ..ConnLimits::default()
+        },
     };
     let app = match Application::build(cfg).await {
         Ok(a) => a,

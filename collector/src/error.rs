@@ -32,6 +32,9 @@ pub enum ApiError {
     /// its display, sent first, is normally there by then.
     #[error("{0}")]
     TooEarly(String),
+    /// The body did not arrive in time (a client too slow, or holding the connection open).
+    #[error("the body did not arrive within {} s", .0.as_secs_f64())]
+    BodyTimeout(std::time::Duration),
     #[error("too many requests; retry after {retry_after} s")]
     RateLimited { retry_after: u64 },
     /// The database refused this submission for what it contains; sending it again cannot
@@ -77,6 +80,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooEarly(_) => StatusCode::TOO_EARLY,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -96,6 +100,7 @@ impl ApiError {
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooEarly(_) => "too_early",
+            ApiError::BodyTimeout(_) => "body_timeout",
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",

@@ -1,7 +1,8 @@
 //! The collector: one binary (`tenpoint`) that serves the widget's API, stores answers
 //! (SQLite or PostgreSQL), reports on them, and checks site configs.
 //!
-//! - [`cli`]: the command line; [`server`]: start, serve, drain and stop.
+//! - [`cli`]: the command line; [`server`]: start, serve, drain and stop; [`connections`]:
+//!   accepting connections, their caps and timeouts.
 //! - [`sites`], [`registry`], [`reload`]: site configs from disk, live, reloaded on change.
 //! - [`http`]: routes; [`error`]: the JSON error at the edge; [`auth`], [`ratelimit`]: protection.
 //! - [`ingest`]: submissions to writes, committed in groups; [`storage`]: the databases.
@@ -10,6 +11,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod connections;
 pub mod encoding;
 pub mod error;
 pub mod export;

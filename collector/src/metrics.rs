@@ -26,6 +26,11 @@ pub struct ScopeLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabels {
     pub result: &'static str,
 }
@@ -41,6 +46,12 @@ pub struct Metrics {
     pub sites: Gauge,
     /// What `/readyz` lists as problems, for alerting: it stays ready while there are some.
     pub config_problems: Gauge,
+    pub connections_open: Gauge,
+    /// Connections answered 503/429 at accept: `max_connections`, `max_per_address`.
+    pub connections_refused: Family<ReasonLabels, Counter>,
+    /// Connections the server ended: `header_timeout`, `idle_timeout`, `send_timeout`, and
+    /// `evicted` (idle, closed to make room under a cap).
+    pub connections_closed: Family<ReasonLabels, Counter>,
 }
 
 impl Metrics {
@@ -59,6 +70,9 @@ impl Metrics {
         let reloads = Family::<ResultLabels, Counter>::default();
         let sites = Gauge::default();
         let config_problems = Gauge::default();
+        let connections_open = Gauge::default();
+        let connections_refused = Family::<ReasonLabels, Counter>::default();
+        let connections_closed = Family::<ReasonLabels, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -91,6 +105,21 @@ impl Metrics {
             "Site config paths missing or unreadable, and files refused, at the last reload",
             config_problems.clone(),
         );
+        registry.register(
+            "connections_open",
+            "Client connections open",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections refused at accept, by the cap that was reached",
+            connections_refused.clone(),
+        );
+        registry.register(
+            "connections_closed",
+            "Connections closed by the server: timeouts, and idle ones evicted under a cap",
+            connections_closed.clone(),
+        );
         Metrics {
             registry,
             requests,
@@ -101,6 +130,9 @@ impl Metrics {
             reloads,
             sites,
             config_problems,
+            connections_open,
+            connections_refused,
+            connections_closed,
         }
     }
 

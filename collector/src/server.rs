@@ -1,7 +1,9 @@
 //! Starting and stopping the server: open the database, load the sites, set up the admin
 //! token, bind, serve until a shutdown signal, then drain requests and pending writes.
+//! Connections are accepted, capped and timed out by [`crate::connections`].
 
 use crate::auth::{AdminToken, SetupError, TokenSource};
+use crate::connections::{self, ConnLimits};
 use crate::http::{AppState, router};
 use crate::ingest::{Writer, WriterTask};
 use crate::metrics::Metrics;
@@ -26,6 +28,8 @@ pub struct ServeConfig {
     pub static_dir: Option<PathBuf>,
     /// Reload site configs when their files change (SIGHUP always works).
     pub watch: bool,
+    /// Caps on open connections and the header, body and keep-alive timeouts.
+    pub connections: ConnLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +49,7 @@ pub enum StartError {
 
 pub struct Application {
     listener: TcpListener,
+    connections: ConnLimits,
     state: Arc<AppState>,
     writer_task: WriterTask,
     _reloader: Reloader,
@@ -100,9 +105,11 @@ impl Application {
             metrics,
             trust_forwarded_for: cfg.trust_forwarded_for,
             static_dir: cfg.static_dir,
+            body_timeout: cfg.connections.body_timeout,
         });
         Ok(Application {
             listener,
+            connections: cfg.connections,
             state,
             writer_task,
             _reloader: reloader,
@@ -144,16 +151,25 @@ impl Application {
     ) -> std::io::Result<()> {
         let Application {
             listener,
+            connections,
             state,
             writer_task,
             _reloader,
             _cleanup,
             ..
         } = self;
-        let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        let metrics = state.metrics.clone();
+        // Behind a proxy every connection is the proxy's: a per-address cap would cap them all.
+        let per_address = !state.trust_forwarded_for;
+        connections::serve(
+            listener,
+            router(state),
+            connections,
+            per_address,
+            metrics,
+            shutdown,
+        )
+        .await;
         // The router (and with it every Writer handle) is gone: the writer drains and stops.
         writer_task.finished().await;
         _cleanup.abort();

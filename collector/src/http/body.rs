@@ -1,13 +1,28 @@
 //! Reading a submission body: JSON sent as `text/plain` (no CORS preflight; what `sendBeacon`
-//! sends) or `application/json`, at most `MAX_BODY_BYTES`, decoded with path-aware errors.
+//! sends) or `application/json`, at most `MAX_BODY_BYTES`, within the body timeout, decoded
+//! with path-aware errors.
+//!
+//! The body is copied frame by frame into one buffer that grows with what has arrived, rather
+//! than collected as hyper's chunks (each of which keeps a share of a read buffer alive), so
+//! that a slow body holds about what it has sent.
 
 use crate::error::ApiError;
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use std::time::Duration;
 use tenpoint_shared::wire::{self, limits::MAX_BODY_BYTES};
 
-pub async fn read<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Result<T, ApiError> {
+/// The most a body's buffer reserves before its bytes arrive (widget submissions are smaller);
+/// it grows with what arrives, so an announced length costs nothing until it is sent.
+const FIRST_CAPACITY: usize = 4096;
+
+pub async fn read<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Body,
+    timeout: Duration,
+) -> Result<T, ApiError> {
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
         let mime = ct.split(';').next().unwrap_or("").trim();
@@ -15,17 +30,30 @@ pub async fn read<T: DeserializeOwned>(headers: &HeaderMap, body: Body) -> Resul
             return Err(ApiError::UnsupportedMediaType(mime.to_owned()));
         }
     }
-    if let Some(len) = headers
+    let announced = headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-    {
-        if len > MAX_BODY_BYTES {
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if announced.is_some_and(|len| len > MAX_BODY_BYTES) {
+        return Err(ApiError::TooLarge(MAX_BODY_BYTES));
+    }
+    let bytes = tokio::time::timeout(timeout, collect(body, announced))
+        .await
+        .map_err(|_| ApiError::BodyTimeout(timeout))??;
+    wire::decode(&bytes).map_err(|e| ApiError::Invalid(e.0))
+}
+
+/// The body's bytes; chunked bodies have no length up front, so the limit applies while
+/// reading too.
+async fn collect(body: Body, announced: Option<usize>) -> Result<Vec<u8>, ApiError> {
+    let mut buf = Vec::with_capacity(announced.unwrap_or(FIRST_CAPACITY).min(FIRST_CAPACITY));
+    let mut frames = body.into_data_stream();
+    while let Some(frame) = frames.next().await {
+        let chunk =
+            frame.map_err(|e| ApiError::BadRequest(format!("the body was cut off: {e}")))?;
+        if buf.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(ApiError::TooLarge(MAX_BODY_BYTES));
         }
+        buf.extend_from_slice(&chunk);
     }
-    // Chunked bodies have no length up front: the limit applies while reading.
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY_BYTES))?;
-    wire::decode(&bytes).map_err(|e| ApiError::Invalid(e.0))
+    Ok(buf)
 }

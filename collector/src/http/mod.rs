@@ -40,6 +40,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Static files served at `/` (the demo shop), if any.
     pub static_dir: Option<PathBuf>,
+    /// How long a submission's body may take to arrive once its handler reads it.
+    pub body_timeout: Duration,
 }
 
 impl AppState {

@@ -142,7 +142,7 @@ pub async fn display(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        let sub: DisplaySubmission = body::read(&headers, body).await?;
+        let sub: DisplaySubmission = body::read(&headers, body, state.body_timeout).await?;
         sub.validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;
         state.limit_site(&entry.config.site)?;
@@ -173,7 +173,7 @@ pub async fn response(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        let sub: ResponseSubmission = body::read(&headers, body).await?;
+        let sub: ResponseSubmission = body::read(&headers, body, state.body_timeout).await?;
         let valid = sub
             .validate(&entry.config)
             .map_err(|e| ApiError::Invalid(e.0))?;

@@ -5,6 +5,7 @@ mod support;
 
 mod admin;
 mod bad_input;
+mod connections;
 mod cors_and_limits;
 mod faults;
 mod forgery;

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
+use tenpoint_collector::connections::ConnLimits;
 use tenpoint_collector::ratelimit::Limits;
 use tenpoint_collector::registry::Registry;
 use tenpoint_collector::server::{Application, ServeConfig};
@@ -138,6 +139,7 @@ pub struct TestApp {
 
 pub struct Options {
     pub limits: Limits,
+    pub connections: ConnLimits,
     /// Take the client address from `X-Forwarded-For` (tests of per-address limits).
     pub trust_forwarded_for: bool,
     pub sites: Vec<(&'static str, String)>,
@@ -158,6 +160,11 @@ impl Default for Options {
             },
             sites: vec![("demo-shop.json", demo_config())],
             watch: false,
+            // Tests send hundreds of requests at once from one address.
+            connections: ConnLimits {
+                max_per_address: 0,
+                ..ConnLimits::default()
+            },
             trust_forwarded_for: false,
         }
     }
@@ -198,6 +205,7 @@ impl TestApp {
             trust_forwarded_for: opts.trust_forwarded_for,
             static_dir: None,
             watch: opts.watch,
+            connections: opts.connections,
         };
         let app = Application::build_with(cfg, db.store.clone(), registry)
             .await
