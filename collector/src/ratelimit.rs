@@ -82,15 +82,6 @@ impl Scope {
     }
 }
 
-/// An IPv4 address written as IPv6 (`::ffff:192.0.2.1`, what a dual-stack socket reports) is
-/// the IPv4 address: otherwise its /64 would put every IPv4 client in one network.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 /// The network an address belongs to for the network limit: its /24 or /64.
 fn network(ip: IpAddr) -> IpAddr {
     match ip {
@@ -127,7 +118,9 @@ impl RateLimits {
                 )
             }
         };
-        let ip = canonical(ip);
+        // An IPv4 address written as IPv6 (`::ffff:192.0.2.1`, what a dual-stack socket reports)
+        // is the IPv4 address: otherwise its /64 would put every IPv4 client in one network.
+        let ip = ip.to_canonical();
         if let Some(l) = &self.ip {
             l.check_key(&ip).map_err(refuse(Scope::Address))?;
         }
@@ -184,8 +177,17 @@ mod tests {
             network(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
             ip("2001:db8:1:2::")
         );
-        assert_eq!(canonical(ip("::ffff:203.0.113.77")), ip("203.0.113.77"));
-        assert_eq!(canonical(ip("2001:db8::1")), ip("2001:db8::1"));
+        // A dual-stack socket's IPv4 client is limited as the IPv4 address it is.
+        let limits = RateLimits::new(Limits {
+            per_ip: 1,
+            per_ip_burst: 1,
+            per_network: 0,
+            per_network_burst: 0,
+            per_site: 0,
+            per_site_burst: 0,
+        });
+        assert!(limits.check_ip(ip("203.0.113.77")).is_ok());
+        assert!(limits.check_ip(ip("::ffff:203.0.113.77")).is_err());
     }
 
     #[test]
