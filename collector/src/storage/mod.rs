@@ -227,11 +227,13 @@ pub enum Outcome {
 pub const DISPLAY_ANSWERABLE_MS: Millis = 48 * 3_600_000;
 
 /// What the store reads to decide whether a new response may answer its display: `$1` site,
-/// `$2` display id, `$3` response id. Written once for both backends.
+/// `$2` display id, `$3` response id. Written once for both backends. `taken` counts for a
+/// new response only (one that is `known` is not checked), so it needs no `id <> $3`, which
+/// would offer the planner a range scan of the primary key instead of the display index.
 const DISPLAY_CHECK: &str =
     "SELECT d.survey AS survey, d.visitor AS visitor, d.created_at AS shown_at,
         EXISTS (SELECT 1 FROM responses WHERE site = $1 AND id = $3) AS known,
-        EXISTS (SELECT 1 FROM responses WHERE site = $1 AND display_id = $2 AND id <> $3) AS taken
+        EXISTS (SELECT 1 FROM responses WHERE site = $1 AND display_id = $2) AS taken
     FROM (SELECT 1 AS one) AS one LEFT JOIN displays AS d ON d.site = $1 AND d.id = $2";
 
 #[derive(Debug, sqlx::FromRow)]

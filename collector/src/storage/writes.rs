@@ -236,6 +236,8 @@ where
         }
     }
 
+    /// Inserts a display, or meets the stored one (a retry, or the dismissal of one shown
+    /// earlier). The insert comes first: most displays are new, and it saves them a read.
     async fn display(
         conn: &mut DB::Connection,
         d: &DisplayWrite,
@@ -246,34 +248,9 @@ where
              WHERE site = $1 AND id = $2{}",
             DB::LOCK
         );
-        // Twice at most: an insert that meets a row another collector has just committed
-        // reads it and goes on as an update.
+        // Twice at most: a row that an erasure deletes between the two statements is gone,
+        // and the next insert takes its place.
         for _ in 0..2 {
-            let stored: Option<DisplayRow> = sqlx::query_as(&select)
-                .bind(d.site.as_str())
-                .bind(d.id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some(s) = stored {
-                if s.survey != d.survey || s.visitor != d.visitor {
-                    return Ok(Outcome::Conflict(format!(
-                        "display id \"{}\" belongs to another survey or visitor",
-                        d.id
-                    )));
-                }
-                if d.dismissed && s.dismissed_at.is_none() {
-                    sqlx::query(
-                        "UPDATE displays SET dismissed_at = $3 WHERE site = $1 AND id = $2",
-                    )
-                    .bind(d.site.as_str())
-                    .bind(d.id.as_str())
-                    .bind(d.at)
-                    .execute(&mut *conn)
-                    .await?;
-                    deltas.display(&d.site, &d.survey, s.created_at, 0, 1);
-                }
-                return Ok(Outcome::Updated);
-            }
             let c = &d.context;
             let inserted = sqlx::query(
                 "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
@@ -298,6 +275,30 @@ where
                 deltas.display(&d.site, &d.survey, d.at, 1, i64::from(d.dismissed));
                 return Ok(Outcome::Created);
             }
+            let stored: Option<DisplayRow> = sqlx::query_as(&select)
+                .bind(d.site.as_str())
+                .bind(d.id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(s) = stored else {
+                continue;
+            };
+            if s.survey != d.survey || s.visitor != d.visitor {
+                return Ok(Outcome::Conflict(format!(
+                    "display id \"{}\" belongs to another survey or visitor",
+                    d.id
+                )));
+            }
+            if d.dismissed && s.dismissed_at.is_none() {
+                sqlx::query("UPDATE displays SET dismissed_at = $3 WHERE site = $1 AND id = $2")
+                    .bind(d.site.as_str())
+                    .bind(d.id.as_str())
+                    .bind(d.at)
+                    .execute(&mut *conn)
+                    .await?;
+                deltas.display(&d.site, &d.survey, s.created_at, 0, 1);
+            }
+            return Ok(Outcome::Updated);
         }
         Err(sqlx::Error::Protocol(format!(
             "display \"{}\" neither inserted nor found",
@@ -305,13 +306,14 @@ where
         )))
     }
 
-    /// Whether a new response may answer its display (see [`DisplayCheck`]).
-    async fn display_refusal(
+    /// Whether `r` may be written, when it answers a display (see [`DisplayCheck`]): a
+    /// refusal, or whether a response with its id is stored already.
+    async fn display_check(
         conn: &mut DB::Connection,
         r: &ResponseWrite,
-    ) -> Result<Option<Outcome>, sqlx::Error> {
+    ) -> Result<Result<bool, Outcome>, sqlx::Error> {
         let Some(display) = &r.display else {
-            return Ok(None);
+            return Ok(Ok(false));
         };
         let check: DisplayCheck = sqlx::query_as(DISPLAY_CHECK)
             .bind(r.site.as_str())
@@ -319,65 +321,68 @@ where
             .bind(r.id.as_str())
             .fetch_one(&mut *conn)
             .await?;
-        Ok(check.refusal(r, display))
+        Ok(match check.refusal(r, display) {
+            Some(refusal) => Err(refusal),
+            None => Ok(check.known),
+        })
     }
 
+    /// Inserts a new response or merges into the stored one. A new one is inserted straight
+    /// away (the display check has said whether it is new), which saves it a read.
     async fn response(
         conn: &mut DB::Connection,
         r: &ResponseWrite,
         deltas: &mut Deltas,
     ) -> Result<Outcome, sqlx::Error> {
-        if let Some(refusal) = Self::display_refusal(conn, r).await? {
-            return Ok(refusal);
-        }
-        let select = format!(
-            "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, page_path, location,
-                channel, locale, device, CAST(answers AS TEXT) AS answers
-             FROM responses WHERE site = $1 AND id = $2{}",
-            DB::LOCK
-        );
-        let mut created = None;
-        for _ in 0..2 {
-            let stored: Option<ResponseRow> = sqlx::query_as(&select)
-                .bind(r.site.as_str())
-                .bind(r.id.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
-            if let Some(s) = stored {
-                if s.survey != r.survey || s.visitor != r.visitor {
-                    return Ok(Outcome::Conflict(format!(
-                        "response id \"{}\" belongs to another survey or visitor",
-                        r.id
-                    )));
-                }
-                Self::merge(conn, r, &s, deltas).await?;
-                created = Some((Outcome::Updated, s.created_at));
-                break;
-            }
-            if Self::insert(conn, r).await? {
-                deltas.response(
-                    &CountedResponse::new(
+        let known = match Self::display_check(conn, r).await? {
+            Ok(known) => known,
+            Err(refusal) => return Ok(refusal),
+        };
+        // Twice at most: an insert that meets a row another collector has just committed
+        // merges into it instead; a row an erasure deletes meanwhile is inserted anew.
+        for attempt in 0..2 {
+            if !known || attempt > 0 {
+                if Self::insert(conn, r).await? {
+                    let counted = CountedResponse::new(
                         &r.site,
                         &r.survey,
                         r.at,
                         r.nps.map(i64::from),
                         &r.context,
-                    ),
-                    1,
-                );
-                created = Some((Outcome::Created, r.at));
-                break;
+                    );
+                    deltas.response(&counted, 1);
+                    Self::scores(conn, r, false, r.at, deltas).await?;
+                    return Ok(Outcome::Created);
+                }
             }
-            // Another collector inserted it meanwhile (and has committed): read it, merge.
+            let select = format!(
+                "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, page_path,
+                    location, channel, locale, device, CAST(answers AS TEXT) AS answers
+                 FROM responses WHERE site = $1 AND id = $2{}",
+                DB::LOCK
+            );
+            let stored: Option<ResponseRow> = sqlx::query_as(&select)
+                .bind(r.site.as_str())
+                .bind(r.id.as_str())
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some(s) = stored else {
+                continue;
+            };
+            if s.survey != r.survey || s.visitor != r.visitor {
+                return Ok(Outcome::Conflict(format!(
+                    "response id \"{}\" belongs to another survey or visitor",
+                    r.id
+                )));
+            }
+            Self::merge(conn, r, &s, deltas).await?;
+            Self::scores(conn, r, true, s.created_at, deltas).await?;
+            return Ok(Outcome::Updated);
         }
-        let Some((outcome, created_at)) = created else {
-            return Err(sqlx::Error::Protocol(format!(
-                "response \"{}\" neither inserted nor found",
-                r.id
-            )));
-        };
-        Self::scores(conn, r, outcome == Outcome::Updated, created_at, deltas).await?;
-        Ok(outcome)
+        Err(sqlx::Error::Protocol(format!(
+            "response \"{}\" neither inserted nor found",
+            r.id
+        )))
     }
 
     /// Merges `r` into the stored response `s`, moving its rollup counts if its score changed.
