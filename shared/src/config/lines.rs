@@ -1,9 +1,11 @@
-//! Where each value sits in the source text. serde_json's `Value` forgets positions, so this
-//! small scanner walks the text once more and records the line of every key and array element.
-//! It also notices duplicate keys, which `Value` silently collapses to the last one.
+//! Where each value sits in the source text. serde_json's `Value` forgets positions, so the
+//! text is read once more, by the widget's own reader (`crate::json`) told to record where
+//! each key and array element starts. That also notices duplicate keys, which `Value`
+//! silently collapses to the last one.
 
+use crate::json::{self, Positions};
 use crate::path::JsonPath;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Lines (1-based) of the values in one JSON document, by path.
 #[derive(Debug, Default)]
@@ -16,16 +18,18 @@ pub struct LineIndex {
 impl LineIndex {
     /// Scans `src`; on text that is not valid JSON it keeps what it found before the problem.
     pub fn new(src: &str) -> Self {
-        let mut s = Scanner {
-            bytes: src.as_bytes(),
-            pos: 0,
+        let mut r = Recorder {
+            src: src.as_bytes(),
+            counted: 0,
             line: 1,
+            open: vec![(JsonPath::root(), HashSet::new())],
             index: LineIndex::default(),
         };
-        s.skip_ws();
-        s.index.lines.insert(JsonPath::root(), s.line);
-        s.value(&JsonPath::root(), 0);
-        s.index
+        let root = r.line_at(r.skip_space(0));
+        r.index.lines.insert(JsonPath::root(), root);
+        // The reader stops at the first error; what it reported until then is kept.
+        let _ = json::parse_with(src, &mut r);
+        r.index
     }
 
     /// The line of `path`, or of its nearest ancestor that exists (a missing field is
@@ -42,138 +46,62 @@ impl LineIndex {
     }
 }
 
-/// Deeper nesting than any config needs; stops a hostile document from exhausting the stack.
-const MAX_DEPTH: usize = 128;
-
-struct Scanner<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+struct Recorder<'a> {
+    src: &'a [u8],
+    /// Newlines before this byte are counted in `line`: positions come in text order, so
+    /// the text is counted through once.
+    counted: usize,
     line: u32,
+    /// The value being read at each depth (the document at 0) and the keys seen in it, if an
+    /// object. An event at depth d closes whatever was open deeper.
+    open: Vec<(JsonPath, HashSet<String>)>,
     index: LineIndex,
 }
 
-impl Scanner<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.pos).copied()
+impl Recorder<'_> {
+    fn line_at(&mut self, at: usize) -> u32 {
+        let at = at.min(self.src.len());
+        if at > self.counted {
+            let newlines = self.src[self.counted..at].iter().filter(|&&b| b == b'\n');
+            self.line += newlines.count() as u32;
+            self.counted = at;
+        }
+        self.line
     }
 
-    fn bump(&mut self) -> Option<u8> {
-        let b = self.peek()?;
-        self.pos += 1;
-        if b == b'\n' {
-            self.line += 1;
+    fn skip_space(&self, mut at: usize) -> usize {
+        while matches!(self.src.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
         }
-        Some(b)
+        at
     }
 
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-            self.bump();
+    /// Records `child` of the value open at `depth - 1`, and opens it.
+    fn enter(&mut self, depth: usize, child: JsonPath, line: u32) {
+        self.index.lines.insert(child.clone(), line);
+        self.open.truncate(depth);
+        self.open.push((child, HashSet::new()));
+    }
+}
+
+impl Positions for Recorder<'_> {
+    const VALUE: bool = false;
+
+    fn member(&mut self, depth: usize, key: &str, at: usize) {
+        let line = self.line_at(at);
+        let (parent, seen) = &mut self.open[depth - 1];
+        let child = parent.key(key);
+        if !seen.insert(key.to_owned()) {
+            self.index.duplicates.push((child.clone(), line));
         }
+        self.enter(depth, child, line);
     }
 
-    /// Returns false when the text ends or is malformed, to stop the walk.
-    fn value(&mut self, path: &JsonPath, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
-        self.skip_ws();
-        match self.peek() {
-            Some(b'{') => self.object(path, depth),
-            Some(b'[') => self.array(path, depth),
-            Some(b'"') => self.string().is_some(),
-            Some(_) => {
-                // Number, true, false, null: everything up to a delimiter. Nothing at all
-                // means a misplaced delimiter: stop rather than loop on it.
-                let start = self.pos;
-                while let Some(b) = self.peek() {
-                    if matches!(b, b',' | b'}' | b']' | b':' | b' ' | b'\t' | b'\r' | b'\n') {
-                        break;
-                    }
-                    self.bump();
-                }
-                self.pos > start
-            }
-            None => false,
-        }
-    }
-
-    fn object(&mut self, path: &JsonPath, depth: usize) -> bool {
-        self.bump(); // {
-        let mut seen = std::collections::HashSet::new();
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(b'}') => {
-                    self.bump();
-                    return true;
-                }
-                Some(b',') => {
-                    self.bump();
-                    continue;
-                }
-                Some(b'"') => {}
-                _ => return false,
-            }
-            let line = self.line;
-            let Some(key) = self.string() else {
-                return false;
-            };
-            let child = path.key(&key);
-            if !seen.insert(key) {
-                self.index.duplicates.push((child.clone(), line));
-            }
-            self.index.lines.insert(child.clone(), line);
-            self.skip_ws();
-            if self.bump() != Some(b':') {
-                return false;
-            }
-            if !self.value(&child, depth + 1) {
-                return false;
-            }
-        }
-    }
-
-    fn array(&mut self, path: &JsonPath, depth: usize) -> bool {
-        self.bump(); // [
-        let mut i = 0;
-        loop {
-            self.skip_ws();
-            match self.peek() {
-                Some(b']') => {
-                    self.bump();
-                    return true;
-                }
-                Some(b',') => {
-                    self.bump();
-                    continue;
-                }
-                None => return false,
-                Some(_) => {}
-            }
-            let child = path.index(i);
-            self.index.lines.insert(child.clone(), self.line);
-            if !self.value(&child, depth + 1) {
-                return false;
-            }
-            i += 1;
-        }
-    }
-
-    /// A string token, decoded with serde_json so escapes mean what they mean to the parser.
-    fn string(&mut self) -> Option<String> {
-        let start = self.pos;
-        self.bump(); // opening quote
-        loop {
-            match self.bump()? {
-                b'\\' => {
-                    self.bump()?;
-                }
-                b'"' => break,
-                _ => {}
-            }
-        }
-        serde_json::from_slice(&self.bytes[start..self.pos]).ok()
+    fn element(&mut self, depth: usize, index: usize, at: usize) {
+        let at = self.skip_space(at);
+        let line = self.line_at(at);
+        let child = self.open[depth - 1].0.index(index);
+        self.enter(depth, child, line);
     }
 }
 
@@ -204,6 +132,25 @@ mod tests {
             idx.duplicates,
             vec![(JsonPath::root().key("b").key("c"), 3)]
         );
+    }
+
+    /// The widget's reader refuses these; the config loader must still locate what follows
+    /// (the validator then says the widget cannot read the config, at its own line).
+    #[test]
+    fn reads_past_the_widgets_limits() {
+        let many: Vec<String> = (0..=crate::json::MAX_MEMBERS)
+            .map(|i| format!("\"k{i}\": {i}"))
+            .collect();
+        let src = format!(
+            "{{\"a\": {{{}}},\n\"b\": [1.7976931348623157e308,\n2]}}",
+            many.join(",\n")
+        );
+        let idx = LineIndex::new(&src);
+        let b = JsonPath::root().key("b");
+        // One line per member of "a", which opens on line 1.
+        let line_b = crate::json::MAX_MEMBERS as u32 + 2;
+        assert_eq!(idx.line(&b), Some(line_b));
+        assert_eq!(idx.line(&b.index(1)), Some(line_b + 1));
     }
 
     #[test]

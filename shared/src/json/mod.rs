@@ -4,7 +4,8 @@
 //! `Map`'s B-tree, its error type with `io::Error` texts and `Debug` tables) for what is, in a
 //! browser, a small config and state. This is the subset the widget needs: RFC 8259
 //! text in, the same text out, objects kept in insertion order. The collector keeps serde_json
-//! (and its precise error messages); the tests check both agree on every value.
+//! (and its precise error messages); the tests check both agree on every value. The config
+//! loader also uses the reader, through [`Positions`], for the lines of a config's problems.
 //!
 //! Numbers are `f64`, as in JavaScript, which is where every number the widget reads was
 //! written. Integers up to 2^53 are exact both ways.
@@ -15,7 +16,7 @@ mod write;
 #[cfg(test)]
 mod tests;
 
-pub use read::{JsonError, MAX_MEMBERS, parse};
+pub use read::{JsonError, MAX_MEMBERS, Positions, parse, parse_with};
 
 /// One JSON value.
 #[derive(Debug, Clone, PartialEq)]

@@ -21,10 +21,51 @@ const MAX_DEPTH: usize = 127;
 pub const MAX_MEMBERS: usize = 1024;
 
 pub fn parse(text: &str) -> Result<Json, JsonError> {
+    parse_with(text, ())
+}
+
+/// Where each member and element of a document starts, reported as the reader meets them:
+/// the config loader's line numbers come from the same reader as the widget's values, not
+/// from a second scanner that could read the text differently. The widget reads with `()`,
+/// whose empty methods compile away, so its WASM does not pay for positions.
+pub trait Positions {
+    /// Whether the reader builds the value. The config loader takes its value from serde_json
+    /// and wants only positions; without a value there is no quadratic object to cap, and no
+    /// number to keep finite, so [`MAX_MEMBERS`] and the number range do not apply (the
+    /// loader then locates everything serde_json accepts).
+    const VALUE: bool = true;
+
+    /// A member's key, at `depth` (1 for the top-level object's), its opening quote at byte
+    /// `at`; its value comes next.
+    fn member(&mut self, _depth: usize, _key: &str, _at: usize) {}
+
+    /// Element `index` of an array at `depth`; `at` is at or before its first byte (only
+    /// whitespace between).
+    fn element(&mut self, _depth: usize, _index: usize, _at: usize) {}
+}
+
+impl Positions for () {}
+
+impl<P: Positions> Positions for &mut P {
+    const VALUE: bool = P::VALUE;
+
+    fn member(&mut self, depth: usize, key: &str, at: usize) {
+        (**self).member(depth, key, at);
+    }
+
+    fn element(&mut self, depth: usize, index: usize, at: usize) {
+        (**self).element(depth, index, at);
+    }
+}
+
+/// [`parse`], telling `positions` where things are. Without [`Positions::VALUE`] the value
+/// returned is a placeholder.
+pub fn parse_with<P: Positions>(text: &str, positions: P) -> Result<Json, JsonError> {
     let mut r = Reader {
         b: text.as_bytes(),
         i: 0,
         depth: 0,
+        positions,
     };
     let v = r.value()?;
     r.space();
@@ -34,13 +75,14 @@ pub fn parse(text: &str) -> Result<Json, JsonError> {
     Ok(v)
 }
 
-struct Reader<'a> {
+struct Reader<'a, P> {
     b: &'a [u8],
     i: usize,
     depth: usize,
+    positions: P,
 }
 
-impl Reader<'_> {
+impl<P: Positions> Reader<'_, P> {
     fn fail<T>(&self, reason: &'static str) -> Result<T, JsonError> {
         Err(JsonError { at: self.i, reason })
     }
@@ -106,8 +148,14 @@ impl Reader<'_> {
         if self.eat(b']') {
             return Ok(Json::Array(items));
         }
+        let mut index = 0;
         loop {
-            items.push(self.value()?);
+            self.positions.element(self.depth, index, self.i);
+            index += 1;
+            let v = self.value()?;
+            if P::VALUE {
+                items.push(v);
+            }
             if self.eat(b']') {
                 return Ok(Json::Array(items));
             }
@@ -130,11 +178,16 @@ impl Reader<'_> {
             if o.len() == MAX_MEMBERS {
                 return self.fail("too many members in one object");
             }
+            let at = self.i;
             let k = self.string()?;
+            self.positions.member(self.depth, &k, at);
             if !self.eat(b':') {
                 return self.fail("expected ':'");
             }
-            o.insert(k, self.value()?);
+            let v = self.value()?;
+            if P::VALUE {
+                o.insert(k, v);
+            }
             if self.eat(b'}') {
                 return Ok(Json::Object(o));
             }
@@ -259,7 +312,7 @@ impl Reader<'_> {
             n.exp += if minus { -e } else { e };
         }
         let v = n.value();
-        if !v.is_finite() {
+        if P::VALUE && !v.is_finite() {
             return self.fail("number out of range");
         }
         Ok(Json::Number(if negative { -v } else { v }))

@@ -3,8 +3,9 @@
 //! serde's derived `Deserialize` costs a large share of the WASM for the config types alone
 //! (a visitor, a field enum and error texts per struct, for each deserializer they meet). The
 //! widget instead parses JSON once into a [`Json`] and converts with the small functions here;
-//! the server keeps using serde, which also validates. Every conversion is tested against
-//! serde's own output (`tests.rs`), so the two cannot drift apart unnoticed.
+//! the server keeps using serde, which also validates. Every conversion is held to serde's
+//! by property tests over arbitrary values of every type it covers (`tests.rs`, `arb.rs`),
+//! so the two cannot drift apart unnoticed.
 //!
 //! Reading is lenient where serde would only add a message: the collector serves configs it
 //! has already validated. It is strict about shape, so a config from a newer collector that
@@ -148,5 +149,7 @@ pub(crate) fn string(s: &str) -> Option<Json> {
     Some(Json::String(s.to_owned()))
 }
 
+#[cfg(test)]
+mod arb;
 #[cfg(test)]
 mod tests;
