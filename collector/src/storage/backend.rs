@@ -23,6 +23,9 @@ pub(crate) trait Backend: sqlx::Database {
     fn json(param: &str) -> String;
     /// Rows a statement changed (sqlx's result types have no common trait for it).
     fn rows_affected(done: &Self::QueryResult) -> u64;
+    /// The `n`th parameter (from 1) of SQL assembled at run time, whose parameters are bound
+    /// in the order they appear.
+    fn param(n: usize) -> String;
     /// A condition on a `responses` row: one of its text answers matches the pattern `{param}`
     /// made by [`Backend::search_pattern`].
     const TEXT_ANSWER_MATCHES: &'static str;
@@ -69,6 +72,13 @@ impl Backend for Sqlite {
         done.rows_affected()
     }
 
+    /// Positional `?`: sqlx finds the argument of a named parameter (`$3`) by asking SQLite
+    /// for its name, which SQLite looks up in a list, so a statement of k named parameters
+    /// costs k² steps: a batch's rollup upserts (thousands of parameters) halved ingest.
+    fn param(_: usize) -> String {
+        "?".to_owned()
+    }
+
     const TEXT_ANSWER_MATCHES: &'static str = "EXISTS (SELECT 1 FROM json_each(responses.answers)
         WHERE json_each.type = 'text' AND json_each.value GLOB {param})";
 
@@ -92,6 +102,7 @@ impl Backend for Postgres {
     async fn after_erase(_: &Pool<Self>) -> Result<(), sqlx::Error> {
         Ok(())
     }
+
     const LOCK: &'static str = " FOR UPDATE";
     /// UTC calendar labels; weeks start on Monday.
     const DIALECT: Dialect = Dialect {
@@ -106,6 +117,10 @@ impl Backend for Postgres {
 
     fn rows_affected(done: &Self::QueryResult) -> u64 {
         done.rows_affected()
+    }
+
+    fn param(n: usize) -> String {
+        format!("${n}")
     }
 
     const TEXT_ANSWER_MATCHES: &'static str =

@@ -244,14 +244,20 @@ where
             "SELECT id, survey, display_id, visitor, created_at, updated_at, finished,
                 CAST(nps AS BIGINT) AS nps, category, page, location, channel, locale, device,
                 CAST(answers AS TEXT) AS answers, CAST(attributes AS TEXT) AS attributes
-             FROM responses WHERE site = $1",
+             FROM responses WHERE site = ",
         );
-        fn filter<'a>(sql: &mut String, params: &mut Vec<Param<'a>>, clause: &str, p: Param<'a>) {
+        sql.push_str(&DB::param(1));
+        fn filter<'a, B: Backend>(
+            sql: &mut String,
+            params: &mut Vec<Param<'a>>,
+            clause: &str,
+            p: Param<'a>,
+        ) {
             params.push(p);
-            sql.push_str(&clause.replace("{param}", &format!("${}", params.len())));
+            sql.push_str(&clause.replace("{param}", &B::param(params.len())));
         }
         if let Some(s) = &f.survey {
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND survey = {param}",
@@ -259,7 +265,7 @@ where
             );
         }
         if let Some(c) = f.category {
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND category = {param}",
@@ -267,7 +273,7 @@ where
             );
         }
         if let Some(p) = &f.page {
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND page_path = {param}",
@@ -275,13 +281,13 @@ where
             );
         }
         if let Some(p) = f.period {
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND created_at >= {param}",
                 Param::Int(p.from),
             );
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND created_at < {param}",
@@ -290,7 +296,7 @@ where
         }
         if let Some(p) = &pattern {
             // Text answers only: keys and option ids must not match a search for comments.
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 &format!(" AND {}", DB::TEXT_ANSWER_MATCHES),
@@ -298,21 +304,21 @@ where
             );
         }
         if let Some((at, id)) = &f.before {
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " AND (created_at < {param}",
                 Param::Int(*at),
             );
-            filter(
+            filter::<DB>(
                 &mut sql,
                 &mut params,
                 " OR (created_at = {param}",
                 Param::Int(*at),
             );
-            filter(&mut sql, &mut params, " AND id < {param}))", Param::Str(id));
+            filter::<DB>(&mut sql, &mut params, " AND id < {param}))", Param::Str(id));
         }
-        filter(
+        filter::<DB>(
             &mut sql,
             &mut params,
             " ORDER BY created_at DESC, id DESC LIMIT {param}",

@@ -9,6 +9,7 @@
 //! The functions are generic over sqlx's backend; the bounds say which Rust types each
 //! backend must bind, and both bind them the same way.
 
+use super::backend::Backend;
 use super::rollup_delta::{Bucket, DIMS, Deltas, WIDTHS};
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 
@@ -16,12 +17,11 @@ use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 /// commits: one multi-row statement per rollup table, since every statement is a round trip
 /// (to sqlx's SQLite thread, or over the network to PostgreSQL). The rows go in key order, so
 /// that concurrent transactions on PostgreSQL lock the rollup rows they share in one order.
-pub(super) async fn apply_deltas<DB>(
+pub(super) async fn apply_deltas<DB: Backend>(
     conn: &mut DB::Connection,
     d: &Deltas,
 ) -> Result<(), sqlx::Error>
 where
-    DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -116,15 +116,14 @@ enum Val<'a> {
 
 /// `insert VALUES ($1, …), (…) on_conflict` for `rows` (all of one width), in statements of
 /// at most 2000 rows (13 parameters a row at most: within SQLite's 32766 and PostgreSQL's
-/// 65535). Both backends take `$n` placeholders.
-async fn upsert<DB>(
+/// 65535). Parameters as the backend likes them best ([`Backend::param`]).
+async fn upsert<DB: Backend>(
     conn: &mut DB::Connection,
     insert: &str,
     on_conflict: &str,
     rows: &[Vec<Val<'_>>],
 ) -> Result<(), sqlx::Error>
 where
-    DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
@@ -137,7 +136,8 @@ where
             sql.push_str(if i == 0 { "(" } else { ", (" });
             for j in 0..row.len() {
                 n += 1;
-                sql.push_str(&format!("{}${n}", if j == 0 { "" } else { ", " }));
+                sql.push_str(if j == 0 { "" } else { ", " });
+                sql.push_str(&DB::param(n));
             }
             sql.push(')');
         }
