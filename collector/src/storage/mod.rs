@@ -236,6 +236,16 @@ const DISPLAY_CHECK: &str =
         EXISTS (SELECT 1 FROM responses WHERE site = $1 AND display_id = $2) AS taken
     FROM (SELECT 1 AS one) AS one LEFT JOIN displays AS d ON d.site = $1 AND d.id = $2";
 
+/// The same rules as [`DisplayCheck::refusal`] as a condition on the insert of a new response
+/// (`$1` site, `$3` survey, `$4` display, `$5` visitor, `$6` time): a new answer then costs
+/// one statement, and only one that is refused (or a follow-up) is read again for the reason.
+/// The two must agree, or a refused answer would be retried as a 503: the forgery tests walk
+/// every rule through both.
+const DISPLAY_ANSWERABLE: &str = "EXISTS (SELECT 1 FROM displays AS d
+        WHERE d.site = $1 AND d.id = $4 AND d.survey = $3 AND d.visitor = $5
+            AND d.created_at >= $6 - 172800000)
+    AND NOT EXISTS (SELECT 1 FROM responses AS x WHERE x.site = $1 AND x.display_id = $4)";
+
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct DisplayCheck {
     survey: Option<String>,
@@ -609,5 +619,15 @@ mod tests {
             assert_eq!(GroupBy::parse(g.as_str()), Some(g));
         }
         assert_eq!(GroupBy::parse("year"), None);
+    }
+}
+
+#[cfg(test)]
+mod display_rules {
+    use super::{DISPLAY_ANSWERABLE, DISPLAY_ANSWERABLE_MS};
+
+    #[test]
+    fn the_insert_condition_uses_the_answerable_window() {
+        assert!(DISPLAY_ANSWERABLE.contains(&format!("$6 - {DISPLAY_ANSWERABLE_MS}")));
     }
 }

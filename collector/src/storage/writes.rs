@@ -11,8 +11,8 @@ use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
 use super::rollup_sql;
 use super::sql_store::SqlStore;
 use super::{
-    DISPLAY_CHECK, DROP_EMPTIED_ROLLUPS, DisplayCheck, DisplayWrite, Erased, Millis, Outcome,
-    ResponseWrite, ScoreKind, StoreError, Write, refused_for_its_content,
+    DISPLAY_ANSWERABLE, DISPLAY_CHECK, DROP_EMPTIED_ROLLUPS, DisplayCheck, DisplayWrite, Erased,
+    Millis, Outcome, ResponseWrite, ScoreKind, StoreError, Write, refused_for_its_content,
 };
 use super::{clean_connection, discard};
 use serde_json::{Map, Value};
@@ -334,6 +334,11 @@ where
         r: &ResponseWrite,
         deltas: &mut Deltas,
     ) -> Result<Outcome, sqlx::Error> {
+        // The common case, a new answer to its display, in one statement: the insert carries
+        // the display's conditions. Only when it inserts nothing does the store read why.
+        if Self::insert(conn, r, deltas).await? {
+            return Ok(Outcome::Created);
+        }
         let known = match Self::display_check(conn, r).await? {
             Ok(known) => known,
             Err(refusal) => return Ok(refusal),
@@ -341,19 +346,8 @@ where
         // Twice at most: an insert that meets a row another collector has just committed
         // merges into it instead; a row an erasure deletes meanwhile is inserted anew.
         for attempt in 0..2 {
-            if !known || attempt > 0 {
-                if Self::insert(conn, r).await? {
-                    let counted = CountedResponse::new(
-                        &r.site,
-                        &r.survey,
-                        r.at,
-                        r.nps.map(i64::from),
-                        &r.context,
-                    );
-                    deltas.response(&counted, 1);
-                    Self::scores(conn, r, false, r.at, deltas).await?;
-                    return Ok(Outcome::Created);
-                }
+            if (!known || attempt > 0) && Self::insert(conn, r, deltas).await? {
+                return Ok(Outcome::Created);
             }
             let select = format!(
                 "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, page_path,
@@ -428,18 +422,31 @@ where
         Ok(())
     }
 
-    /// Inserts a new response; `false` when another transaction had inserted the id first.
-    async fn insert(conn: &mut DB::Connection, r: &ResponseWrite) -> Result<bool, sqlx::Error> {
+    /// Inserts `r` as a new response with its scores and counts; `false` when nothing was
+    /// inserted: its id is stored already (by this or another transaction), or it answers a
+    /// display that [`DISPLAY_ANSWERABLE`] does not admit.
+    async fn insert(
+        conn: &mut DB::Connection,
+        r: &ResponseWrite,
+        deltas: &mut Deltas,
+    ) -> Result<bool, sqlx::Error> {
         let c = &r.context;
         let answers = Value::Object(r.answers.clone()).to_string();
         let attributes = r.attributes.to_string();
+        let values = format!(
+            "$1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {}, {}",
+            DB::json("$16"),
+            DB::json("$17")
+        );
+        let source = match r.display {
+            None => format!("VALUES ({values})"),
+            Some(_) => format!("SELECT {values} WHERE {DISPLAY_ANSWERABLE}"),
+        };
         let done = sqlx::query(&format!(
             "INSERT INTO responses (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
                 page, page_path, location, channel, locale, device, answers, attributes)
-             VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {}, {})
-             ON CONFLICT (site, id) DO NOTHING",
-            DB::json("$16"),
-            DB::json("$17")
+             {source}
+             ON CONFLICT (site, id) DO NOTHING"
         ))
         .bind(r.site.as_str())
         .bind(r.id.as_str())
@@ -460,7 +467,14 @@ where
         .bind(attributes.as_str())
         .execute(&mut *conn)
         .await?;
-        Ok(DB::rows_affected(&done) == 1)
+        if DB::rows_affected(&done) != 1 {
+            return Ok(false);
+        }
+        let counted =
+            CountedResponse::new(&r.site, &r.survey, r.at, r.nps.map(i64::from), &r.context);
+        deltas.response(&counted, 1);
+        Self::scores(conn, r, false, r.at, deltas).await?;
+        Ok(true)
     }
 
     /// Upserts the CSAT, CES and GAP values of `r`, counting what a merge replaces out.
