@@ -217,16 +217,69 @@ impl Browser {
         }
     }
 
-    /// Asserts that no survey opens during `for_`.
-    pub async fn assert_no_widget(&self, for_: Duration) {
-        let deadline = Instant::now() + for_;
-        while Instant::now() < deadline {
-            assert!(
-                self.widget().await.is_none(),
-                "a survey appeared when it should not have"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    /// Asserts that no survey is open once every signal the page has sent is decided (see
+    /// [`Self::settle`]): from then on none opens until the next signal.
+    pub async fn assert_no_widget(&self) {
+        self.settle().await;
+        assert!(
+            self.widget().await.is_none(),
+            "a survey appeared when it should not have"
+        );
+    }
+
+    /// The loader's counts of the signals it has seen and decided on this page
+    /// (`tenpoint.signals`, `tenpoint.decided`: widget/README.md, "Decided").
+    pub async fn signals(&self) -> (u64, u64) {
+        let v = self
+            .js(
+                "const t = window.tenpoint; return t ? [t.signals || 0, t.decided || 0] : [0, 0]",
+                vec![],
+            )
+            .await;
+        (v[0].as_u64().unwrap_or(0), v[1].as_u64().unwrap_or(0))
+    }
+
+    /// Waits until every signal the loader has seen is decided, by the loader or by the app
+    /// it may have had to fetch first. Clicks, scripts and tracked events have sent their
+    /// signals when they return; a scroll sends its own on the next frame ([`Self::frames`]).
+    pub async fn settle(&self) {
+        self.wait_decided(0).await;
+    }
+
+    /// Waits until at least `n` signals are decided and none is pending.
+    pub async fn wait_decided(&self, n: u64) {
+        self.wait_until(
+            &format!("{n} signals decided, none pending"),
+            &format!(
+                "window.tenpoint && window.tenpoint.decided >= {n} \
+                 && window.tenpoint.decided === window.tenpoint.signals"
+            ),
+            Duration::from_secs(10),
+        )
+        .await;
+    }
+
+    /// Waits for the page to render two more frames (a scroll is handled in the first).
+    pub async fn frames(&self) {
+        self.js_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(true)))",
+            vec![],
+        )
+        .await;
+    }
+
+    /// Waits until the open survey's animations (the opening fade, a question's entrance)
+    /// have finished, so that what a test measures is what the visitor finally sees.
+    pub async fn wait_still(&self) {
+        self.wait_until(
+            "the survey's animations finished",
+            "(() => { const h = document.querySelector('tenpoint-widget'); \
+              return h && h.shadowRoot && h.shadowRoot.getAnimations() \
+                .every(a => a.playState === 'finished' || a.playState === 'idle'); })()",
+            Duration::from_secs(5),
+        )
+        .await;
     }
 
     /// Waits until `tenpoint-widget` is gone.
@@ -378,17 +431,10 @@ impl Browser {
             .unwrap_or_default()
     }
 
-    /// Waits until the loader has the site config (and so watches the page's signals).
+    /// Waits until the loader has the site config, watches the page's signals and has decided
+    /// about the page view (the first signal of every page).
     pub async fn wait_loader(&self) {
-        self.wait_until(
-            "the loader fetched the config",
-            "window.tenpoint && window.tenpoint.loaded && performance.getEntriesByType('resource')\
-             .some(e => e.name.includes('/config') && e.responseEnd > 0)",
-            Duration::from_secs(10),
-        )
-        .await;
-        // The JSON is parsed and the listeners installed right after the body arrives.
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        self.wait_decided(1).await;
     }
 
     /// Reloads the page.

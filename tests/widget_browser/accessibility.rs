@@ -2,9 +2,8 @@
 //! while the visitor types elsewhere, and axe-core finding nothing on any kind of screen in
 //! either theme.
 
-use crate::setup::{OPEN, PURCHASE, QUIET, SITE, World, desktop, pick, site_config, tenpoint};
+use crate::setup::{OPEN, PURCHASE, SITE, World, desktop, pick, site_config, tenpoint};
 use serde_json::{Value, json};
-use std::time::Duration;
 use tenpoint_e2e::browser::{Browser, key};
 use tenpoint_e2e::workspace_root;
 
@@ -41,7 +40,7 @@ async fn a_survey_by_keyboard_alone() {
         .in_widget("return root.querySelectorAll('[aria-checked=true]').length")
         .await;
     assert_eq!(checked, 0);
-    w.assert_responses_stay(0, Duration::from_millis(300)).await;
+    w.assert_responses_settled(&b, 0).await;
 
     b.keys(&[key::ENTER]).await;
     let rows = w.wait_responses(|r| r.len() == 1).await;
@@ -135,7 +134,9 @@ async fn the_focus_stays_where_the_visitor_types() {
     b.type_text("blue ").await;
     tenpoint(&b, json!(["track", "purchase"])).await;
     b.wait_widget(OPEN).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Opened and rendered: a survey that took the focus would have it now.
+    b.wait_still().await;
+    b.frames().await;
     let active = b.js("return document.activeElement.id", vec![]).await;
     assert_eq!(active, "search", "the survey took the focus");
     assert_eq!(b.focused_in_widget().await, Value::Null);
@@ -145,7 +146,7 @@ async fn the_focus_stays_where_the_visitor_types() {
         .await;
     assert_eq!(value, "blue shoes");
     assert!(b.widget().await.is_some(), "the survey stays open");
-    w.assert_responses_stay(0, QUIET).await;
+    w.assert_responses_settled(&b, 0).await;
     b.close().await;
 }
 
@@ -209,7 +210,7 @@ async fn scan_every_screen(theme: &str) {
     w.page("/checkout/done.html", PURCHASE);
     b.goto(&w.url("/checkout/done.html")).await;
     b.wait_widget(OPEN).await;
-    tokio::time::sleep(Duration::from_millis(300)).await; // the opening fade
+    b.wait_still().await;
     let bg = b
         .in_widget("return getComputedStyle(root.querySelector('.tp')).backgroundColor")
         .await;
@@ -258,7 +259,7 @@ async fn scan_every_screen(theme: &str) {
         OPEN,
     )
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.wait_still().await;
     scan(&b, &format!("{theme} GAP")).await;
     pick(&b, 1, 5).await;
     scan(&b, &format!("{theme} GAP, one rated")).await;

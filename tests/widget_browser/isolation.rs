@@ -4,7 +4,6 @@
 
 use crate::setup::{OPEN, PURCHASE, World, desktop, pick, tenpoint};
 use serde_json::{Value, json};
-use std::time::Duration;
 use tenpoint_e2e::browser::Browser;
 
 /// Style canaries a careless (or hostile) site may well have.
@@ -104,7 +103,7 @@ async fn a_hostile_stylesheet_does_not_break_the_survey() {
     b.goto(&w.url("/checkout/done.html")).await;
     b.wait_widget(OPEN).await;
     // Past the opening fade.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.wait_still().await;
     assert_intact(&survey_look(&b).await);
 
     // WebDriver refuses to click what is hidden or covered: a real click.
@@ -141,7 +140,7 @@ async fn host_custom_properties_do_not_leak_in() {
     w.page_with("/checkout/done.html", "", vars, PURCHASE);
     b.goto(&w.url("/checkout/done.html")).await;
     b.wait_widget(OPEN).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.wait_still().await;
     let look = b
         .in_widget(
             "const d = root.querySelector('[role=dialog]'), cs = getComputedStyle(d), r = d.getBoundingClientRect(); \
@@ -209,12 +208,12 @@ async fn the_survey_does_not_restyle_move_or_scroll_the_host_page() {
     b.goto(&w.url("/checkout/done.html")).await;
     b.wait_loader().await;
     b.js("scrollTo(0, 300)", vec![]).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    b.frames().await;
     let before = b.js(SNAPSHOT, vec![]).await;
 
     tenpoint(&b, json!(["track", "purchase"])).await;
     b.wait_widget(OPEN).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    b.wait_still().await;
     let open = b.js(SNAPSHOT, vec![]).await;
     assert_eq!(open, before, "opening the survey changed the host page");
     let hosts = b
@@ -227,7 +226,7 @@ async fn the_survey_does_not_restyle_move_or_scroll_the_host_page() {
 
     b.click_in(".tp-x").await;
     b.wait_closed(OPEN).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    b.frames().await;
     let closed = b.js(SNAPSHOT, vec![]).await;
     assert_eq!(closed, before, "closing the survey changed the host page");
     b.close().await;
@@ -252,7 +251,7 @@ async fn a_csp_without_wasm_fails_quietly() {
         OPEN,
     )
     .await;
-    b.assert_no_widget(Duration::from_millis(500)).await;
+    b.assert_no_widget().await;
     let log = b.console().await;
     assert!(
         log.lines().all(|l| l.starts_with("warn: tenpoint:")),
@@ -262,7 +261,7 @@ async fn a_csp_without_wasm_fails_quietly() {
     // Further calls stay quiet too.
     tenpoint(&b, json!(["track", "purchase"])).await;
     tenpoint(&b, json!(["show", "buy"])).await;
-    b.assert_no_widget(Duration::from_millis(500)).await;
+    b.assert_no_widget().await;
     assert_eq!(b.console().await, log);
     b.close().await;
 }

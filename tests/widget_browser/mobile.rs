@@ -63,7 +63,7 @@ async fn fits_and_answers(b: &Browser, device: &str) {
     b.wait_widget(OPEN).await;
     let viewport = b.js("return [innerWidth, innerHeight]", vec![]).await;
     assert_eq!(viewport, json!([320, 640]));
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    b.wait_still().await;
 
     let radios = boxes(b, "[role=radio]").await;
     assert_eq!(radios.len(), 11);

@@ -2,7 +2,7 @@
 //! history records it, and neither a reload nor a new trigger brings the survey back. One
 //! visitor id across pages.
 
-use crate::setup::{OPEN, PURCHASE, QUIET, SITE, World, desktop, pick, tenpoint};
+use crate::setup::{OPEN, PURCHASE, SITE, World, desktop, pick, tenpoint};
 use serde_json::json;
 use tenpoint_e2e::browser::{Browser, key};
 
@@ -21,7 +21,7 @@ async fn dismissal_holds(b: &Browser, w: &World) {
     b.reload().await;
     b.wait_loader().await;
     tenpoint(b, json!(["track", "purchase"])).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert!(w.collector.responses(SITE).await.is_empty());
     let report = w.collector.report(SITE, "survey=buy").await;
     assert_eq!(report["displays"]["shown"], 1, "{report:#}");
@@ -76,11 +76,11 @@ async fn an_answered_survey_does_not_come_back() {
 
     b.reload().await;
     b.wait_loader().await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     b.goto(&w.url("/checkout/again.html")).await;
     b.wait_loader().await;
     tenpoint(&b, json!(["track", "purchase"])).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
 
     let report = w.collector.report(SITE, "survey=buy").await;
     assert_eq!(report["displays"]["shown"], 1, "{report:#}");
@@ -143,7 +143,7 @@ async fn blocked_storage_still_works_for_the_page() {
     b.wait_closed(OPEN).await;
     // Answered, in memory: the same page does not ask again.
     tenpoint(&b, json!(["track", "purchase"])).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_eq!(w.collector.responses(SITE).await.len(), 1);
     let log = b.console().await;
     assert!(

@@ -130,17 +130,22 @@ impl World {
         }
     }
 
-    /// Asserts that the stored responses stay exactly `n` for `for_`.
-    pub async fn assert_responses_stay(&self, n: usize, for_: Duration) -> Vec<Value> {
-        let deadline = Instant::now() + for_;
-        loop {
-            let rows = self.collector.responses(SITE).await;
-            assert_eq!(rows.len(), n, "responses: {rows:#?}");
-            if Instant::now() >= deadline {
-                return rows;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+    /// Asserts that the collector holds exactly `n` responses once the page has none left to
+    /// send. Every answer goes through the page's outbox and leaves it only when the collector
+    /// has acknowledged it, so with no response in the outbox none can arrive later.
+    pub async fn assert_responses_settled(&self, b: &Browser, n: usize) -> Vec<Value> {
+        b.wait_until(
+            "no response waits in the outbox",
+            &format!(
+                "!(JSON.parse(localStorage.getItem('tenpoint:{SITE}') || '{{}}').outbox || [])\
+                 .some(i => i.k === 'r')"
+            ),
+            Duration::from_secs(10),
+        )
+        .await;
+        let rows = self.collector.responses(SITE).await;
+        assert_eq!(rows.len(), n, "responses: {rows:#?}");
+        rows
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -168,10 +173,6 @@ impl World {
 pub async fn desktop() -> Option<Browser> {
     Browser::open(1280, 800).await
 }
-
-/// How long a test watches for a survey that must not appear. Signals reach the app within
-/// milliseconds, so a second is plenty, and keeps the suite fast.
-pub const QUIET: Duration = Duration::from_millis(1200);
 
 /// How long a survey that must appear may take (the first page also compiles the WASM).
 pub const OPEN: Duration = Duration::from_secs(8);

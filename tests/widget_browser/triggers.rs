@@ -4,7 +4,7 @@
 //! fetch the app.
 
 use crate::setup::{
-    DEBUG_CAPTURE, OPEN, QUIET, World, assert_no_app, desktop, question, tenpoint, wait_debug,
+    DEBUG_CAPTURE, OPEN, World, assert_no_app, desktop, question, tenpoint, wait_debug,
 };
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ async fn page_view_shows_on_matching_pages_only() {
 
     b.goto(&w.url("/app/home")).await;
     b.wait_loader().await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.goto(&w.url("/app/settings")).await;
@@ -39,7 +39,7 @@ async fn spa_push_state_re_evaluates_the_page_rules() {
 
     b.js("history.pushState({}, '', '/app/profile')", vec![])
         .await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.js("history.pushState({}, '', '/app/settings')", vec![])
@@ -57,7 +57,7 @@ async fn spa_replace_state_counts_and_a_hash_change_on_another_page_does_not() {
     b.wait_loader().await;
 
     b.js("location.hash = '#tab-2'", vec![]).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
 
     b.js("history.replaceState({}, '', '/app/settings')", vec![])
         .await;
@@ -77,14 +77,14 @@ async fn a_click_on_the_selector_on_its_page() {
     b.goto(&w.url("/elsewhere.html")).await;
     b.wait_loader().await;
     b.click_page("#help-button").await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     // Another selector on the right page.
     b.goto(&w.url("/click.html")).await;
     b.wait_loader().await;
     b.click_page("#other").await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.click_page("#help-button").await;
@@ -116,6 +116,8 @@ async fn scroll_to(b: &Browser, percent: f64) {
         vec![json!(percent)],
     )
     .await;
+    // The loader reads the depth on the next frame.
+    b.frames().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,13 +131,13 @@ async fn scroll_depth_past_the_threshold_on_its_page() {
     b.goto(&w.url("/other-long.html")).await;
     b.wait_loader().await;
     scroll_to(&b, 100.0).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.goto(&w.url("/long.html")).await;
     b.wait_loader().await;
     scroll_to(&b, 40.0).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     scroll_to(&b, 60.0).await;
@@ -153,14 +155,15 @@ async fn time_on_page_waits_for_the_threshold() {
     w.page("/time.html", "<p>Read me</p>");
     w.page("/other-time.html", "<p>Read me too</p>");
 
+    // The page view, then the 2 s mark on a page the survey does not include: both decided,
+    // nothing shown, nothing fetched.
     b.goto(&w.url("/other-time.html")).await;
-    b.wait_loader().await;
-    b.assert_no_widget(Duration::from_millis(2500)).await;
+    b.wait_decided(2).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     let start = Instant::now();
     b.goto(&w.url("/time.html")).await;
-    b.assert_no_widget(Duration::from_millis(1200)).await;
     b.wait_widget(OPEN).await;
     let after = start.elapsed();
     assert!(
@@ -188,14 +191,23 @@ async fn time_on_page_counts_only_visible_time() {
 
     b.goto(&w.url("/time.html")).await;
     b.wait_loader().await;
-    b.assert_no_widget(Duration::from_millis(2500)).await;
+    // The time under test: hidden time must pass without counting. Only the page view was
+    // signalled meanwhile.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(b.signals().await, (1, 1), "a signal while hidden");
 
     b.js("setHidden(false)", vec![]).await;
     let shown = Instant::now();
-    b.assert_no_widget(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
     // Hidden again for a while: the clock stops.
     b.js("setHidden(true)", vec![]).await;
-    b.assert_no_widget(Duration::from_millis(1500)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        b.signals().await,
+        (1, 1),
+        "a signal before 2 s of visible time"
+    );
+    assert!(b.widget().await.is_none());
     b.js("setHidden(false)", vec![]).await;
     b.wait_widget(OPEN).await;
     assert!(
@@ -227,7 +239,7 @@ async fn exit_intent_when_the_pointer_leaves_through_the_top() {
     b.goto(&w.url("/stay.html")).await;
     b.wait_loader().await;
     mouse_out(&b, -5, false).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.goto(&w.url("/exit.html")).await;
@@ -235,7 +247,7 @@ async fn exit_intent_when_the_pointer_leaves_through_the_top() {
     // Leaving through the bottom, and moving between elements at the top edge: not an exit.
     mouse_out(&b, 500, false).await;
     mouse_out(&b, 0, true).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     mouse_out(&b, -5, false).await;
@@ -253,7 +265,7 @@ async fn a_tracked_event_on_its_pages_only() {
     b.goto(&w.url("/cart.html")).await;
     b.wait_loader().await;
     tenpoint(&b, json!(["track", "purchase"])).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.goto(&w.url("/checkout/pay.html")).await;
@@ -261,7 +273,7 @@ async fn a_tracked_event_on_its_pages_only() {
     tenpoint(&b, json!(["track", "purchased"])).await;
     tenpoint(&b, json!(["track", "Purchase"])).await;
     tenpoint(&b, json!(["track", "add_to_cart", {"total": 3}])).await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     tenpoint(&b, json!(["track", "purchase", {"total": 3}])).await;
@@ -281,7 +293,7 @@ async fn a_data_tenpoint_event_click() {
     b.goto(&w.url("/checkout/pay.html")).await;
     b.wait_loader().await;
     b.click_page("#add").await;
-    b.assert_no_widget(QUIET).await;
+    b.assert_no_widget().await;
     assert_no_app(&b).await;
 
     b.click_page("#pay-label").await;
@@ -310,7 +322,7 @@ async fn an_event_where_filter_must_match() {
     wait_debug(&b, "tenpoint: pro:", "\"plan\"", 3).await;
     tenpoint(&b, json!(["track", "downgrade", {"plan": "pro"}])).await;
     wait_debug(&b, "tenpoint: pro:", "", 4).await;
-    b.assert_no_widget(Duration::from_millis(300)).await;
+    b.assert_no_widget().await;
 
     tenpoint(&b, json!(["track", "upgrade", {"plan": "pro", "seats": 3}])).await;
     assert_eq!(question(&b).await, PRO_Q);
@@ -338,12 +350,12 @@ async fn audience_attributes_from_identify() {
     // No attribute at all.
     tenpoint(&b, json!(["track", "upgrade", {"plan": "pro"}])).await;
     wait_debug(&b, "tenpoint: pro:", "\"tier\"", 1).await;
-    b.assert_no_widget(Duration::from_millis(300)).await;
+    b.assert_no_widget().await;
     // A value outside the allowed list, and the right value under another name.
     tenpoint(&b, json!(["identify", {"tier": "bronze", "level": "gold"}])).await;
     tenpoint(&b, json!(["track", "upgrade", {"plan": "pro"}])).await;
     wait_debug(&b, "tenpoint: pro:", "\"tier\"", 2).await;
-    b.assert_no_widget(Duration::from_millis(300)).await;
+    b.assert_no_widget().await;
 
     tenpoint(&b, json!(["identify", {"tier": "silver"}])).await;
     tenpoint(&b, json!(["track", "upgrade", {"plan": "pro"}])).await;
@@ -375,7 +387,7 @@ async fn spa_back_button_re_evaluates_the_page_rules() {
         vec![],
     )
     .await;
-    b.assert_no_widget(Duration::from_millis(500)).await;
+    b.assert_no_widget().await;
     b.js("history.back()", vec![]).await;
     assert_eq!(question(&b).await, VIEW_Q);
     b.close().await;

@@ -61,6 +61,11 @@ function main() {
   let queue = []; // app calls waiting for the app
   let attrs = {};
 
+  // `tenpoint.signals` counts the signals seen, `tenpoint.decided` those decided, by the
+  // loader alone or by the app: a task later, so that a survey the app chose to show at once
+  // is on the page by then. When the two are equal, nothing is pending: tests wait on that
+  // instead of on the clock (widget/README.md).
+  const decided = () => setTimeout(() => tenpoint.decided++);
   const call = (method, ...args) => {
     if (app) {
       try {
@@ -68,7 +73,13 @@ function main() {
       } catch (e) {
         warn(e);
       }
-    } else if (state == 1) queue.push([method, args]);
+    } else if (state == 1) return queue.push([method, args]);
+    if (method == 'signal') decided();
+  };
+  // Calls waiting for the app that will never run: their signals are decided (dropped).
+  const drop = () => {
+    queue.forEach(c => c[0] == 'signal' && decided());
+    queue = [];
   };
 
   // More permissive than the app's rules on purpose (no exclude, no audience): it has the
@@ -95,11 +106,8 @@ function main() {
       const m = await import(base + "__TENPOINT_APP_JS__");
       await m.default({ module_or_path: base + "__TENPOINT_APP_WASM__" });
       // Consent withdrawn while loading: start nothing; a later signal may load again.
-      if (!ok) {
-        state = 0;
-        return;
-      }
-      const a = m.start(JSON.stringify({
+      if (!ok) state = 0;
+      else app = m.start(JSON.stringify({
         base,
         site,
         config: cfg,
@@ -115,18 +123,19 @@ function main() {
         debug: flag(ds.debug)
       }));
       const q = queue;
-      app = a;
+      queue = [];
       q.forEach(c => call(c[0], ...c[1]));
     } catch (e) {
       // Typically a CSP without 'wasm-unsafe-eval'. Not retried on this page.
       warn('app failed: ' + e);
       state = 2;
     }
-    queue = [];
+    drop();
   };
 
   const signal = (kind, arg, props) => {
-    if (!ok || !watch[kind]) return;
+    tenpoint.signals++;
+    if (!ok || !watch[kind]) return decided();
     if (!app && !state && could(kind, arg)) load();
     call('signal', kind, arg, props && JSON.stringify(props));
   };
@@ -262,7 +271,7 @@ function main() {
           if (app) call('reset');
           else forget();
           held = [];
-          queue = [];
+          drop();
           attrs = {};
         } else {
           // Remembered for later pages even when no survey loads the app on this one.
@@ -287,6 +296,7 @@ function main() {
     }
   };
   tenpoint.loaded = true;
+  tenpoint.signals = tenpoint.decided = 0;
   W.tenpoint = tenpoint;
   if (ok) start();
   // Calls made through the page's stub before we arrived, in order (the config is not here
