@@ -36,14 +36,19 @@ fn new_id() -> String {
 }
 
 /// Posts one answer as the widget does (its display, then the response with a comment of
-/// `comment` characters); the response's status, or `None` when the connection failed (the
-/// process is gone).
-async fn post(client: &reqwest::Client, base: &str, id: &str, comment: usize) -> Option<u16> {
+/// `comment` characters); the response's status, or why no answer came (the connection failed:
+/// the process is gone).
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    id: &str,
+    comment: usize,
+) -> Result<u16, String> {
     let mut answers = json!({"nps": (id.len() % 11)});
     if comment > 0 {
         answers["why"] = json!("x".repeat(comment));
     }
-    let mut status = None;
+    let mut status = Err("nothing sent".to_owned());
     for (what, body) in widget_answer(id, answers) {
         status = client
             .post(format!("{base}/v1/sites/{SITE}/{what}"))
@@ -53,9 +58,8 @@ async fn post(client: &reqwest::Client, base: &str, id: &str, comment: usize) ->
             .timeout(Duration::from_secs(10))
             .send()
             .await
-            .inspect_err(|e| eprintln!("post {what} {id}: {e:?}"))
-            .ok()
-            .map(|r| r.status().as_u16());
+            .map(|r| r.status().as_u16())
+            .map_err(|e| format!("{what}: {e:?}"));
     }
     status
 }
@@ -72,9 +76,9 @@ async fn post_many(base: &str, n: usize, at_once: usize, comment: usize) -> (Vec
                 .await;
         for (id, status) in chunk.iter().zip(replies) {
             match status {
-                Some(200 | 201) => acked.push(id.clone()),
+                Ok(200 | 201) => acked.push(id.clone()),
                 // 425: its display met the full disk, so it has none to answer yet.
-                Some(503 | 425) => unavailable += 1,
+                Ok(503 | 425) => unavailable += 1,
                 other => panic!("a response was answered {other:?}"),
             }
         }
@@ -122,7 +126,7 @@ async fn kill_9_under_load(database: Option<&str>) {
             let client = reqwest::Client::new();
             while !stop.load(Ordering::SeqCst) {
                 let id = new_id();
-                if let Some(200 | 201) = post(&client, &base, &id, 200).await {
+                if let Ok(200 | 201) = post(&client, &base, &id, 200).await {
                     acked.lock().unwrap().insert(id);
                 }
             }
