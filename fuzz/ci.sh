@@ -4,6 +4,11 @@
 #
 #   fuzz/ci.sh [target…]         all targets by default: json config wire glob
 #   TENPOINT_FUZZ_SECONDS=45      time per target (libFuzzer's -max_total_time)
+#   TENPOINT_FUZZ_SEED=1          libFuzzer's -seed; 0 draws a new one each run
+#
+# CI runs one fixed seed, so a commit's verdict does not depend on the draw (a slower machine
+# explores a prefix of the same sequence); longer runs with fresh seeds are for hunting:
+#   TENPOINT_FUZZ_SECONDS=3600 TENPOINT_FUZZ_SEED=0 fuzz/ci.sh
 #
 # Needs nightly (installed here if missing) and cargo-fuzz (likewise). A failing input is
 # written under fuzz/artifacts/<target>/; keep it in fuzz/regressions/<target>/ once the bug
@@ -12,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${TENPOINT_FUZZ_SECONDS:-45}"
+seed="${TENPOINT_FUZZ_SEED:-1}"
 if [ $# -gt 0 ]; then targets=("$@"); else targets=(json config wire glob); fi
 
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
@@ -43,7 +49,7 @@ for t in "${targets[@]}"; do
   log="artifacts/$t/last-run.log"
   echo "fuzz/ci.sh: $t for ${seconds}s"
   if cargo +nightly fuzz run "${flags[@]}" "$t" "$corpus" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+    -max_total_time="$seconds" -seed="$seed" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
@@ -59,7 +65,7 @@ for t in "${targets[@]}"; do
   fi
 done
 
-printf '%s\n' "fuzz/ci.sh: ${seconds}s per target" "${summary[@]}"
+printf '%s\n' "fuzz/ci.sh: ${seconds}s per target, seed $seed" "${summary[@]}"
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzz/ci.sh: failed: ${failed[*]}" >&2
   exit 1
