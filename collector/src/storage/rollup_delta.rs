@@ -199,6 +199,17 @@ impl Deltas {
 mod tests {
     use super::*;
 
+    /// Every grouping with a column of its own is a rollup dimension: a new one added to
+    /// `GroupBy` is counted, or this fails.
+    #[test]
+    fn the_dims_are_the_groupings_with_a_column() {
+        let with_column: Vec<GroupBy> = GroupBy::ALL
+            .into_iter()
+            .filter(|g| g.column().is_some())
+            .collect();
+        assert_eq!(DIMS.to_vec(), with_column);
+    }
+
     fn r(nps: Option<i64>, location: Option<&str>) -> CountedResponse {
         CountedResponse::new(
             "s",
