@@ -261,6 +261,9 @@ async fn the_per_address_cap_refuses_the_excess_while_other_addresses_are_served
         .unwrap();
     let res = other.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), 200);
+    // Read to the end, so that the next request reuses this connection (one open for the
+    // other address, counted below).
+    res.bytes().await.unwrap();
     let id = new_id();
     for (what, body) in [
         ("displays", display(&shown_id(&id))),
