@@ -3,7 +3,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
+use std::borrow::Cow;
 use tenpoint_shared::wire::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -55,17 +57,44 @@ fn summary(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every refusal; the API document's `ApiError` schema is derived from it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ApiError")]
+pub struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(inline)]
 struct Inner<'a> {
-    code: &'static str,
+    code: Code,
+    /// For people: what was wrong, and how to put it right.
     message: String,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    /// For an `invalid` body: every problem, with its JSON path.
+    // `default` only tells the schema that the field may be absent (it is, when empty).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     details: &'a [FieldError],
+}
+
+/// `ApiError::code`: its schema lists the codes of [`ApiError::kinds`], so the document names
+/// every code the collector sends.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Code(&'static str);
+
+impl JsonSchema for Code {
+    fn schema_name() -> Cow<'static, str> {
+        "ApiErrorCode".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let codes: Vec<&str> = ApiError::kinds().iter().map(ApiError::code).collect();
+        json_schema!({
+            "description": "What went wrong, for programs; stable across releases.",
+            "type": "string",
+            "enum": codes,
+        })
+    }
 }
 
 impl ApiError {
@@ -85,6 +114,47 @@ impl ApiError {
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
+    }
+
+    /// One error of each kind, with placeholder details. The API document describes each
+    /// refusal status by the codes and headers these produce through `into_response`, so
+    /// what it says is what the collector sends.
+    pub fn kinds() -> [ApiError; 15] {
+        // A new variant stops this match from compiling: give it a line below, too.
+        let _exhaustive = |e: &ApiError| match e {
+            ApiError::UnknownSite(_)
+            | ApiError::NotFound(_)
+            | ApiError::ForeignOrigin(_)
+            | ApiError::Unauthorized
+            | ApiError::Invalid(_)
+            | ApiError::BadRequest(_)
+            | ApiError::TooLarge(_)
+            | ApiError::UnsupportedMediaType(_)
+            | ApiError::MethodNotAllowed(_)
+            | ApiError::Conflict(_)
+            | ApiError::TooEarly(_)
+            | ApiError::BodyTimeout(_)
+            | ApiError::RateLimited { .. }
+            | ApiError::Refused
+            | ApiError::Unavailable => (),
+        };
+        [
+            ApiError::BadRequest(String::new()),
+            ApiError::Invalid(Vec::new()),
+            ApiError::Unauthorized,
+            ApiError::ForeignOrigin(String::new()),
+            ApiError::UnknownSite(String::new()),
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed(String::new()),
+            ApiError::BodyTimeout(std::time::Duration::ZERO),
+            ApiError::Conflict(String::new()),
+            ApiError::TooLarge(0),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::Refused,
+            ApiError::TooEarly(String::new()),
+            ApiError::RateLimited { retry_after: 1 },
+            ApiError::Unavailable,
+        ]
     }
 
     pub fn code(&self) -> &'static str {
@@ -131,7 +201,7 @@ impl IntoResponse for ApiError {
         };
         let body = Body {
             error: Inner {
-                code: self.code(),
+                code: Code(self.code()),
                 message: self.to_string(),
                 details,
             },

@@ -2,7 +2,7 @@ use super::{Interval, LOW_N, Moments};
 use serde::{Deserialize, Serialize};
 
 /// CES: the mean on the 1–7 scale with a t interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CesSummary {
     pub n: u64,
     pub mean: Option<f64>,

@@ -44,7 +44,7 @@ impl GapMoments {
 }
 
 /// SERVQUAL-style gap for one aspect: experience − expectation; negative is a shortfall.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GapAspectSummary {
     pub aspect: String,
     pub n: u64,

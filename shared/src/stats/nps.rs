@@ -117,7 +117,7 @@ impl AdjustedNps {
 }
 
 /// NPS of one group, as reports show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NpsSummary {
     pub n: u64,
     pub promoters: u64,
