@@ -235,7 +235,8 @@ pub fn report_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
 }
 
 /// The listing's formats.
-#[derive(Debug, Default, Clone, Copy, Deserialize, JsonSchema)]
+// Serialize only gives the schema its default.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Pages of JSON with a `next` cursor.

@@ -42,6 +42,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::Arc;
+use tenpoint_shared::wire::limits::MAX_BODY_BYTES;
 
 /// The document, built once per router.
 #[derive(Clone)]
@@ -53,15 +54,15 @@ pub fn finish(routes: ApiRouter<Arc<AppState>>) -> (Router<Arc<AppState>>, Docum
         info: oa::Info {
             title: "Tenpoint collector API".into(),
             version: "1".into(),
-            description: Some(
+            description: Some(format!(
                 "Public endpoints (config, displays, responses) are called by the widget from \
                  the site's allowed origins; bodies may be sent as text/plain holding JSON (no \
-                 CORS preflight) or application/json, at most 64 KiB. Admin endpoints need \
+                 CORS preflight) or application/json, at most {} KiB. Admin endpoints need \
                  `Authorization: Bearer <admin token>`. Every error is a JSON body \
-                 `{\"error\": {\"code\", \"message\", \"details\"?}}` (the `ApiError` schema); \
-                 a 2xx on a write means it is committed."
-                    .into(),
-            ),
+                 `{{\"error\": {{\"code\", \"message\", \"details\"?}}}}` (the `ApiError` \
+                 schema); a 2xx on a write means it is committed.",
+                MAX_BODY_BYTES / 1024
+            )),
             ..oa::Info::default()
         },
         ..oa::OpenApi::default()
@@ -91,10 +92,15 @@ pub async fn serve(Extension(doc): Extension<Document>) -> Response {
 }
 
 pub fn serve_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
-    op.summary("This document.")
-        .response_with::<200, Json<Value>, _>(|r| {
-            r.description("OpenAPI 3.1, generated from the collector's routes and types.")
-        })
+    plain(
+        op.summary("This document."),
+        StatusCode::OK,
+        "OpenAPI 3.1, generated from the collector's routes and types.",
+        &[(
+            "application/json",
+            Some(schemars::json_schema!({"type": "object"})),
+        )],
+    )
 }
 
 /// The response for a refusal with `status`: the `ApiError` body, the codes sent with that
