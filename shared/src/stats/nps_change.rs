@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 /// values. `delta` is the plain difference of the scores the owner sees; the test statistic,
 /// p-value and interval use the adjusted-Wald estimates so that they stay defined (and honest)
 /// when a period has no detractors or very few answers.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct NpsChange {
     /// current − previous, in points.
     pub delta: f64,
