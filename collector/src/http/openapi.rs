@@ -74,11 +74,57 @@ pub fn finish(routes: ApiRouter<Arc<AppState>>) -> (Router<Arc<AppState>>, Docum
         )
     });
     // The document is plain data; failing to serialize it would be a bug in aide.
-    let doc = serde_json::to_value(&api).unwrap_or_else(|e| {
+    let mut doc = serde_json::to_value(&api).unwrap_or_else(|e| {
         tracing::error!(error = %e, "the API document does not serialize");
         Value::Object(Default::default())
     });
+    prune_schemas(&mut doc);
     (router, Document(Arc::new(doc)))
+}
+
+/// Drops the schemas nothing refers to: aide registers the structs that parameters are read
+/// from (`SitePath`, `ReportParams`), but the document lists their fields as parameters, so the
+/// structs themselves would only be noise.
+fn prune_schemas(doc: &mut Value) {
+    const PREFIX: &str = "#/components/schemas/";
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    out.extend(r.strip_prefix(PREFIX));
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let Some(schemas) = doc.pointer("/components/schemas").cloned() else {
+        return;
+    };
+    let mut todo = Vec::new();
+    if let Value::Object(top) = &*doc {
+        for (key, value) in top {
+            match (key.as_str(), value) {
+                ("components", Value::Object(components)) => components
+                    .iter()
+                    .filter(|(k, _)| *k != "schemas")
+                    .for_each(|(_, v)| refs(v, &mut todo)),
+                _ => refs(value, &mut todo),
+            }
+        }
+    }
+    let mut used = std::collections::BTreeSet::new();
+    while let Some(name) = todo.pop() {
+        if used.insert(name.to_owned()) {
+            if let Some(schema) = schemas.get(name) {
+                refs(schema, &mut todo);
+            }
+        }
+    }
+    if let Some(Value::Object(all)) = doc.pointer_mut("/components/schemas") {
+        all.retain(|name, _| used.contains(name));
+    }
 }
 
 impl Document {
