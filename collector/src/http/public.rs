@@ -286,6 +286,44 @@ pub fn display_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
          closed with × or Esc.",
     )
     .with(|op| refuses(op, &WRITE_REFUSALS))
+    .with(link_to_answer)
+}
+
+/// The operation id of `POST …/responses`, which a display links to.
+const ANSWER: &str = "answerDisplay";
+
+/// A recorded display links to the response that answers it: the response names the display's
+/// `id` as its `display`, with the same survey and visitor. Clients that follow links
+/// (Schemathesis' stateful tests) then send responses to displays that exist.
+fn link_to_answer(mut op: TransformOperation<'_>) -> TransformOperation<'_> {
+    let link = oa::Link {
+        description: Some("A response to this display.".into()),
+        operation: oa::LinkOperation::OperationId(ANSWER.into()),
+        request_body: Some(serde_json::json!({
+            "display": "$response.body#/id",
+            "survey": "$request.body#/survey",
+            "visitor": "$request.body#/visitor",
+        })),
+        parameters: [("site".to_owned(), "$request.path.site".into())]
+            .into_iter()
+            .collect(),
+        server: None,
+        extensions: Default::default(),
+    };
+    let responses = op
+        .inner_mut()
+        .responses
+        .get_or_insert_with(Default::default);
+    for status in [StatusCode::CREATED, StatusCode::OK] {
+        if let Some(oa::ReferenceOr::Item(res)) = responses
+            .responses
+            .get_mut(&oa::StatusCode::Code(status.as_u16()))
+        {
+            res.links
+                .insert("answer".into(), oa::ReferenceOr::Item(link.clone()));
+        }
+    }
+    op
 }
 
 #[tracing::instrument(skip_all, fields(site = %visit.site.config.site))]
@@ -311,21 +349,22 @@ pub async fn response(
 }
 
 pub fn response_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
-    op.summary(
-        "Submit answers to a display recorded with POST /displays (its id in `display`). The \
+    op.id(ANSWER)
+        .summary(
+            "Submit answers to a display recorded with POST /displays (its id in `display`). The \
          same id sent again merges its answers into the same response (score first, follow-up \
          later) and never counts twice.",
-    )
-    .description(
-        "A response must answer a display this collector recorded: 425 (retry) while the \
+        )
+        .description(
+            "A response must answer a display this collector recorded: 425 (retry) while the \
          display is not stored yet, 409 when it belongs to another survey or visitor, already \
          has another response, or was shown more than 48 hours before the response is \
          created; follow-ups merged into an existing response are not held to that. 422 when \
          the database refuses the content (nothing was stored; retrying cannot help).",
-    )
-    .with(|op| refuses(op, &WRITE_REFUSALS))
-    // A response whose display is not stored yet (`DisplayCheck::refusal`).
-    .with(|op| refuses(op, &[StatusCode::TOO_EARLY]))
+        )
+        .with(|op| refuses(op, &WRITE_REFUSALS))
+        // A response whose display is not stored yet (`DisplayCheck::refusal`).
+        .with(|op| refuses(op, &[StatusCode::TOO_EARLY]))
 }
 
 /// The display the conformance test's sites accept, and [`ResponseSubmission::example`]

@@ -98,6 +98,29 @@ async fn health_readiness_metrics_and_openapi(backend: Backend) {
             }
         }
     }
+    // Every link names an operation that exists.
+    let operations = || {
+        doc["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+    };
+    for op in operations() {
+        for res in op["responses"].as_object().unwrap().values() {
+            for link in res["links"]
+                .as_object()
+                .into_iter()
+                .flat_map(|l| l.values())
+            {
+                let id = &link["operationId"];
+                assert!(
+                    operations().any(|op| op["operationId"] == *id),
+                    "a link to no operation: {link}"
+                );
+            }
+        }
+    }
     let group_by: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).collect();
     assert_eq!(schemas["GroupBy"]["enum"], serde_json::json!(group_by));
 
