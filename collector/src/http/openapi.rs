@@ -2,7 +2,7 @@
 //! API, so that a route, a parameter, a body or a status cannot change without it.
 //!
 //! Built with aide rather than utoipa: aide takes the paths and methods from the same
-//! `api_route` calls that register the handlers ([`super::routes`]), the parameters and
+//! `api_route` calls that register the handlers (`http::routes`), the parameters and
 //! bodies from the handlers' extractor and return types, and every schema from schemars,
 //! which the wire and config types in `shared` already derive (for the config's JSON Schema).
 //! utoipa would repeat each path and status in an attribute beside the route, and want a
@@ -11,11 +11,11 @@
 //! it is pinned to the exact version.
 //!
 //! Where each part of the document comes from:
-//! - paths and methods: [`super::routes`], the router itself;
+//! - paths and methods: `http::routes`, the router itself;
 //! - parameters: the extractors (`Path<SitePath>`, `Query<ReportParams>`, …): their fields,
 //!   types and doc comments; `GroupBy` and `Category` give their enums;
-//! - request bodies: [`Submission<T>`](super::body::Submission), the type the handler decodes,
-//!   with an example from [`Example`];
+//! - request bodies: `body::Submission<T>`, the type the handler decodes, with an example
+//!   from [`Example`];
 //! - response bodies: the handlers' return types (`Json<Report>`, `Written`, `Readiness`, …),
 //!   the same types the handlers serialize;
 //! - refusals: each check that can refuse declares its statuses where it is written (the
@@ -23,8 +23,13 @@
 //!   each status is described by [`refusal`], from what [`ApiError::kinds`] send: the one
 //!   `ApiError` schema, the codes with that status and the headers they carry.
 //!
-//! What stays words: summaries and descriptions, and the bodies of the endpoints that are not
-//! JSON (the widget's files, metrics, health).
+//! The doc comments of these types are the document's descriptions (so they say what a field
+//! means to a client). The types from `shared` derive `JsonSchema` behind its `api-schema`
+//! feature, which only the collector enables, so that the widget's WASM stays as it is.
+//!
+//! What stays words, in the `…_docs` functions beside the handlers: summaries and
+//! descriptions, the bodies of the endpoints that are not JSON (the widget's files, metrics,
+//! health), and links between operations (a display to the response that answers it).
 
 use super::{AppState, Path, Query};
 use crate::error::{ApiError, Body as ErrorBody};
