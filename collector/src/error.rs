@@ -47,6 +47,13 @@ pub enum ApiError {
     /// Storage failed: the write was not committed. Details go to the log only.
     #[error("storage is unavailable; nothing was stored, retry later")]
     Unavailable,
+    /// The collector holds all the connections it may (`connections.rs` answers this before
+    /// reading the request, on any path).
+    #[error("the server has too many connections open; retry later")]
+    Overloaded,
+    /// This address holds all the connections it may (`connections.rs`, on any path).
+    #[error("too many connections from this address; close some or retry later")]
+    TooManyConnections,
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -112,14 +119,15 @@ impl ApiError {
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
     /// One error of each kind, with placeholder details. The API document describes each
     /// refusal status by the codes and headers these produce through `into_response`, so
     /// what it says is what the collector sends.
-    pub fn kinds() -> [ApiError; 15] {
+    pub fn kinds() -> [ApiError; 17] {
         // A new variant stops this match from compiling: give it a line below, too.
         let _exhaustive = |e: &ApiError| match e {
             ApiError::UnknownSite(_)
@@ -136,7 +144,9 @@ impl ApiError {
             | ApiError::BodyTimeout(_)
             | ApiError::RateLimited { .. }
             | ApiError::Refused
-            | ApiError::Unavailable => (),
+            | ApiError::Unavailable
+            | ApiError::Overloaded
+            | ApiError::TooManyConnections => (),
         };
         [
             ApiError::BadRequest(String::new()),
@@ -153,7 +163,9 @@ impl ApiError {
             ApiError::Refused,
             ApiError::TooEarly(String::new()),
             ApiError::RateLimited { retry_after: 1 },
+            ApiError::TooManyConnections,
             ApiError::Unavailable,
+            ApiError::Overloaded,
         ]
     }
 
@@ -174,6 +186,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",
+            ApiError::Overloaded => "overloaded",
+            ApiError::TooManyConnections => "too_many_connections",
         }
     }
 }
@@ -193,38 +207,50 @@ impl From<crate::storage::StoreError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let details: &[FieldError] = match &self {
+impl ApiError {
+    /// The JSON body; the connection caps send it without a router (`connections.rs`).
+    pub fn body_json(&self) -> String {
+        serde_json::to_string(&self.body()).unwrap_or_default()
+    }
+
+    fn body(&self) -> Body<'_> {
+        let details: &[FieldError] = match self {
             ApiError::Invalid(d) => d,
             _ => &[],
         };
-        let body = Body {
+        Body {
             error: Inner {
                 code: Code(self.code()),
                 message: self.to_string(),
                 details,
             },
-        };
-        let mut res = (self.status(), axum::Json(body)).into_response();
-        match &self {
+        }
+    }
+
+    /// The header that tells a client what to do next, if any.
+    pub fn advice(&self) -> Option<(header::HeaderName, HeaderValue)> {
+        match self {
             ApiError::RateLimited { retry_after } => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
             }
             ApiError::Unauthorized => {
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")))
             }
-            ApiError::Unavailable => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            ApiError::Unavailable => Some((header::RETRY_AFTER, HeaderValue::from_static("5"))),
+            ApiError::TooEarly(_) => Some((header::RETRY_AFTER, HeaderValue::from_static("2"))),
+            ApiError::Overloaded | ApiError::TooManyConnections => {
+                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
             }
-            ApiError::TooEarly(_) => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-            }
-            _ => {}
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status(), axum::Json(self.body())).into_response();
+        if let Some((name, value)) = self.advice() {
+            res.headers_mut().insert(name, value);
         }
         res
     }
