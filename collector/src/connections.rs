@@ -46,6 +46,7 @@
 //! - **`accept` errors back off** (50 ms doubling to 1 s) and are logged at most once a
 //!   minute with a count, instead of once per failure.
 
+use crate::error::ApiError;
 use crate::metrics::{Metrics, ReasonLabels};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -517,9 +518,6 @@ impl Drop for Slot {
     }
 }
 
-const OVERLOADED: &str = r#"{"error":{"code":"overloaded","message":"the server has too many connections open; retry later"}}"#;
-const TOO_MANY: &str = r#"{"error":{"code":"too_many_connections","message":"too many connections from this address; close some or retry later"}}"#;
-
 /// Answers a connection over a cap without reading it and closes it: a write into the empty
 /// send buffer of a fresh socket does not block. If the request is already in, closing may
 /// reset the connection before the client reads the answer; it sees an error either way,
@@ -531,13 +529,21 @@ fn refuse(stream: TcpStream, refusal: Refusal, metrics: &Metrics) {
             reason: refusal.reason(),
         })
         .inc();
-    let (status, body) = match refusal {
-        Refusal::Global => ("503 Service Unavailable", OVERLOADED),
-        Refusal::Address => ("429 Too Many Requests", TOO_MANY),
+    let error = match refusal {
+        Refusal::Global => ApiError::Overloaded,
+        Refusal::Address => ApiError::TooManyConnections,
     };
+    let status = error.status();
+    let body = error.body_json();
+    let advice = error
+        .advice()
+        .and_then(|(name, value)| Some(format!("{name}: {}\r\n", value.to_str().ok()?)))
+        .unwrap_or_default();
     let answer = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         retry-after: 1\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         {advice}connection: close\r\n\r\n{body}",
+        status.as_str(),
+        status.canonical_reason().unwrap_or_default(),
         body.len()
     );
     let _ = stream.try_write(answer.as_bytes());

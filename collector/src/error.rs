@@ -3,7 +3,9 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
+use std::borrow::Cow;
 use tenpoint_shared::wire::FieldError;
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +47,13 @@ pub enum ApiError {
     /// Storage failed: the write was not committed. Details go to the log only.
     #[error("storage is unavailable; nothing was stored, retry later")]
     Unavailable,
+    /// The collector holds all the connections it may (`connections.rs` answers this before
+    /// reading the request, on any path).
+    #[error("the server has too many connections open; retry later")]
+    Overloaded,
+    /// This address holds all the connections it may (`connections.rs`, on any path).
+    #[error("too many connections from this address; close some or retry later")]
+    TooManyConnections,
 }
 
 fn summary(errors: &[FieldError]) -> String {
@@ -55,17 +64,44 @@ fn summary(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every refusal; the API document's `ApiError` schema is derived from it.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "ApiError")]
+pub struct Body<'a> {
     error: Inner<'a>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
+#[schemars(inline)]
 struct Inner<'a> {
-    code: &'static str,
+    code: Code,
+    /// For people: what was wrong, and how to put it right.
     message: String,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    /// For an `invalid` body: every problem, with its JSON path.
+    // `default` only tells the schema that the field may be absent (it is, when empty).
+    #[serde(default, skip_serializing_if = "<[_]>::is_empty")]
     details: &'a [FieldError],
+}
+
+/// `ApiError::code`: its schema lists the codes of [`ApiError::kinds`], so the document names
+/// every code the collector sends.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Code(&'static str);
+
+impl JsonSchema for Code {
+    fn schema_name() -> Cow<'static, str> {
+        "ApiErrorCode".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let codes: Vec<&str> = ApiError::kinds().iter().map(ApiError::code).collect();
+        json_schema!({
+            "description": "What went wrong, for programs; stable across releases.",
+            "type": "string",
+            "enum": codes,
+        })
+    }
 }
 
 impl ApiError {
@@ -83,8 +119,54 @@ impl ApiError {
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Refused => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable | ApiError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyConnections => StatusCode::TOO_MANY_REQUESTS,
         }
+    }
+
+    /// One error of each kind, with placeholder details. The API document describes each
+    /// refusal status by the codes and headers these produce through `into_response`, so
+    /// what it says is what the collector sends.
+    pub fn kinds() -> [ApiError; 17] {
+        // A new variant stops this match from compiling: give it a line below, too.
+        let _exhaustive = |e: &ApiError| match e {
+            ApiError::UnknownSite(_)
+            | ApiError::NotFound(_)
+            | ApiError::ForeignOrigin(_)
+            | ApiError::Unauthorized
+            | ApiError::Invalid(_)
+            | ApiError::BadRequest(_)
+            | ApiError::TooLarge(_)
+            | ApiError::UnsupportedMediaType(_)
+            | ApiError::MethodNotAllowed(_)
+            | ApiError::Conflict(_)
+            | ApiError::TooEarly(_)
+            | ApiError::BodyTimeout(_)
+            | ApiError::RateLimited { .. }
+            | ApiError::Refused
+            | ApiError::Unavailable
+            | ApiError::Overloaded
+            | ApiError::TooManyConnections => (),
+        };
+        [
+            ApiError::BadRequest(String::new()),
+            ApiError::Invalid(Vec::new()),
+            ApiError::Unauthorized,
+            ApiError::ForeignOrigin(String::new()),
+            ApiError::UnknownSite(String::new()),
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed(String::new()),
+            ApiError::BodyTimeout(std::time::Duration::ZERO),
+            ApiError::Conflict(String::new()),
+            ApiError::TooLarge(0),
+            ApiError::UnsupportedMediaType(String::new()),
+            ApiError::Refused,
+            ApiError::TooEarly(String::new()),
+            ApiError::RateLimited { retry_after: 1 },
+            ApiError::TooManyConnections,
+            ApiError::Unavailable,
+            ApiError::Overloaded,
+        ]
     }
 
     pub fn code(&self) -> &'static str {
@@ -104,6 +186,8 @@ impl ApiError {
             ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Refused => "refused",
             ApiError::Unavailable => "unavailable",
+            ApiError::Overloaded => "overloaded",
+            ApiError::TooManyConnections => "too_many_connections",
         }
     }
 }
@@ -123,38 +207,50 @@ impl From<crate::storage::StoreError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let details: &[FieldError] = match &self {
+impl ApiError {
+    /// The JSON body; the connection caps send it without a router (`connections.rs`).
+    pub fn body_json(&self) -> String {
+        serde_json::to_string(&self.body()).unwrap_or_default()
+    }
+
+    fn body(&self) -> Body<'_> {
+        let details: &[FieldError] = match self {
             ApiError::Invalid(d) => d,
             _ => &[],
         };
-        let body = Body {
+        Body {
             error: Inner {
-                code: self.code(),
+                code: Code(self.code()),
                 message: self.to_string(),
                 details,
             },
-        };
-        let mut res = (self.status(), axum::Json(body)).into_response();
-        match &self {
+        }
+    }
+
+    /// The header that tells a client what to do next, if any.
+    pub fn advice(&self) -> Option<(header::HeaderName, HeaderValue)> {
+        match self {
             ApiError::RateLimited { retry_after } => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+                Some((header::RETRY_AFTER, HeaderValue::from(*retry_after)))
             }
             ApiError::Unauthorized => {
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                Some((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")))
             }
-            ApiError::Unavailable => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            ApiError::Unavailable => Some((header::RETRY_AFTER, HeaderValue::from_static("5"))),
+            ApiError::TooEarly(_) => Some((header::RETRY_AFTER, HeaderValue::from_static("2"))),
+            ApiError::Overloaded | ApiError::TooManyConnections => {
+                Some((header::RETRY_AFTER, HeaderValue::from_static("1")))
             }
-            ApiError::TooEarly(_) => {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
-            }
-            _ => {}
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = (self.status(), axum::Json(self.body())).into_response();
+        if let Some((name, value)) = self.advice() {
+            res.headers_mut().insert(name, value);
         }
         res
     }

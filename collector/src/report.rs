@@ -1,6 +1,7 @@
 //! The report: what the store aggregates, turned into statistics by `tenpoint_shared::stats`.
 
 use crate::storage::{DisplayCounts, GroupBy, Millis, Period, Scope, Store, StoreError};
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tenpoint_shared::config::{QuestionType, Survey};
@@ -8,7 +9,7 @@ use tenpoint_shared::stats::{
     CesSummary, CsatSummary, GapAspectSummary, NpsChange, NpsCounts, NpsSummary,
 };
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Report {
     pub site: String,
     pub survey: Option<String>,
@@ -24,40 +25,40 @@ pub struct Report {
     pub responses: u64,
     /// responses / displays, when there were displays.
     pub response_rate: Option<f64>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub csat: Vec<QuestionCsat>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ces: Vec<QuestionCes>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gap: Vec<QuestionGap>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct PeriodOut {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Previous {
     pub period: PeriodOut,
     pub nps: NpsSummary,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Change {
     #[serde(flatten)]
     pub change: NpsChange,
     pub significant: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Groups {
-    pub by: &'static str,
+    pub by: GroupBy,
     pub items: Vec<Group>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Group {
     pub key: String,
     #[serde(flatten)]
@@ -67,21 +68,21 @@ pub struct Group {
     pub rank: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct QuestionCsat {
     pub question: String,
     #[serde(flatten)]
     pub summary: CsatSummary,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct QuestionCes {
     pub question: String,
     #[serde(flatten)]
     pub summary: CesSummary,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct QuestionGap {
     pub question: String,
     pub aspects: Vec<GapAspectSummary>,
@@ -150,7 +151,7 @@ pub async fn build(
 
     let groups = match group_by {
         Some(g) => Some(Groups {
-            by: g.as_str(),
+            by: g,
             items: groups(store.nps_histograms(&scope, Some(g)).await?, g),
         }),
         None => None,

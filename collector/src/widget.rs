@@ -8,6 +8,8 @@
 
 use crate::encoding::Encoding;
 use crate::http::Path;
+use crate::http::openapi::{self, refuses};
+use aide::transform::TransformOperation;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Display;
@@ -93,7 +95,29 @@ pub async fn loader(headers: HeaderMap) -> Response {
     }
 }
 
-pub async fn app_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+pub fn loader_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    let op = op.summary(
+        "The widget loader, a classic script for the site's pages. Cached for 5 minutes (ETag \
+         revalidation), brotli or gzip by Accept-Encoding, Access-Control-Allow-Origin: *.",
+    );
+    openapi::plain(
+        op,
+        StatusCode::OK,
+        "JavaScript.",
+        &[("text/javascript", None)],
+    )
+    .with(openapi::not_modified)
+    .with(openapi::if_none_match)
+}
+
+/// The `{file}` of an app file's path.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct AppFile {
+    /// `app.<hash>.js` or `app.<hash>.wasm`, as the loader names them.
+    file: String,
+}
+
+pub async fn app_file(Path(AppFile { file }): Path<AppFile>, headers: HeaderMap) -> Response {
     match find(&format!("widget/{file}")) {
         Some(a) => respond(a, &headers),
         None => crate::error::ApiError::NotFound(format!(
@@ -102,6 +126,23 @@ pub async fn app_file(Path(file): Path<String>, headers: HeaderMap) -> Response 
         ))
         .into_response(),
     }
+}
+
+pub fn app_file_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    let op = op.summary(
+        "The survey app: its ES module glue (app.<hash>.js) and WebAssembly (app.<hash>.wasm), \
+         named by content hash and cached forever. The loader names the current files.",
+    );
+    openapi::plain(
+        op,
+        StatusCode::OK,
+        "The file.",
+        &[("text/javascript", None), ("application/wasm", None)],
+    )
+    .with(openapi::not_modified)
+    .with(openapi::if_none_match)
+    // No such file: an older release's hash.
+    .with(|op| refuses(op, &[StatusCode::NOT_FOUND]))
 }
 
 /// `tenpoint widget-size`: what a page downloads, per file and encoding.

@@ -1,17 +1,23 @@
 //! For the site owner, behind the admin token: the report, the responses, and erasing a visitor.
 
-use super::{AppState, Path, Peer};
+use super::openapi::{json_content, refusals, refuses};
+use super::{AppState, Path, Peer, Query, SitePath};
 use crate::error::ApiError;
 use crate::export::CsvLayout;
 use crate::registry::Site;
-use crate::report;
-use crate::storage::{GroupBy, Millis, Period, ResponseFilter, now_ms};
+use crate::report::{self, Report};
+use crate::storage::{Erased, GroupBy, Millis, Period, ResponseFilter, StoredResponse, now_ms};
+use aide::generate::GenContext;
+use aide::openapi as oa;
+use aide::transform::TransformOperation;
+use aide::{OperationInput, OperationOutput};
 use axum::Json;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use serde_json::json;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tenpoint_shared::score::Category;
 use tenpoint_shared::wire::check_visitor_id;
@@ -20,6 +26,71 @@ const DAY_MS: Millis = 86_400_000;
 /// Without `from`, reports cover the last 30 days.
 const DEFAULT_DAYS: Millis = 30;
 const MAX_PAGE: u32 = 1000;
+const DEFAULT_PAGE: u32 = 100;
+const MAX_QUERY_CHARS: usize = 200;
+
+/// The name of the admin token's security scheme in the API document.
+pub const SECURITY_SCHEME: &str = "admin";
+
+pub fn security_scheme() -> oa::SecurityScheme {
+    oa::SecurityScheme::Http {
+        scheme: "bearer".into(),
+        bearer_format: None,
+        description: Some("The admin token (`tenpoint serve` prints or reads it).".into()),
+        extensions: Default::default(),
+    }
+}
+
+/// A site owner's request: within the address limits, with the admin token, for a live
+/// site; the first checks of every admin endpoint, before its parameters are read.
+pub struct AdminSite(pub Arc<Site>);
+
+impl FromRequestParts<Arc<AppState>> for AdminSite {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Response> {
+        let Path(SitePath { site }) = Path::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let peer = Peer::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        admin_site(state, &peer, &parts.headers, &site)
+            .map(AdminSite)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+impl OperationInput for AdminSite {
+    fn operation_input(ctx: &mut GenContext, operation: &mut oa::Operation) {
+        Path::<SitePath>::operation_input(ctx, operation);
+        operation.security.push(
+            [(SECURITY_SCHEME.to_owned(), Vec::new())]
+                .into_iter()
+                .collect(),
+        );
+    }
+
+    fn inferred_early_responses(
+        ctx: &mut GenContext,
+        operation: &mut oa::Operation,
+    ) -> Vec<(Option<oa::StatusCode>, oa::Response)> {
+        let mut early = Path::<SitePath>::inferred_early_responses(ctx, operation);
+        // What `admin_site` refuses with: the address limits, the token, an unknown site.
+        early.extend(refusals(
+            ctx,
+            &[
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::UNAUTHORIZED,
+                StatusCode::NOT_FOUND,
+            ],
+        ));
+        early
+    }
+}
 
 fn admin_site(
     state: &AppState,
@@ -77,25 +148,47 @@ fn period(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Period, A
     Ok(Period { from, to })
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReportParams {
-    survey: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    group_by: Option<String>,
+/// A date (2026-11-01, midnight UTC) or an RFC 3339 time. Default: 30 days before `to`. A
+/// time outside the years 0000–9999 is read as the nearest one inside.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(transparent)]
+#[schemars(inline)]
+pub struct PeriodFrom(String);
+
+/// Exclusive; a date means the end of that day (UTC). Default: now. A time outside the years
+/// 0000–9999 is read as the nearest one inside.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(transparent)]
+#[schemars(inline)]
+pub struct PeriodTo(String);
+
+fn period_of(
+    from: Option<&PeriodFrom>,
+    to: Option<&PeriodTo>,
+    now: Millis,
+) -> Result<Period, ApiError> {
+    period(from.map(|f| f.0.as_str()), to.map(|t| t.0.as_str()), now)
 }
 
-#[tracing::instrument(skip_all, fields(site = %site))]
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportParams {
+    /// Without it: NPS over every survey of the site, and no CSAT, CES or GAP blocks.
+    survey: Option<String>,
+    from: Option<PeriodFrom>,
+    to: Option<PeriodTo>,
+    /// Also report the NPS per group: per calendar period (UTC), or per value of a context
+    /// field. Groups under 30 answers are flagged `low_n` and not ranked.
+    group_by: Option<GroupBy>,
+}
+
+#[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    peer: Peer,
-    Path(site): Path<String>,
-    headers: HeaderMap,
-    params: Result<Query<ReportParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let entry = admin_site(&state, &peer, &headers, &site)?;
-    let Query(p) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    owner: AdminSite,
+    Query(p): Query<ReportParams>,
+) -> Result<Json<Report>, ApiError> {
+    let entry = owner.0;
     let survey = match &p.survey {
         Some(id) => Some(entry.config.survey(id).ok_or_else(|| {
             let hint = tenpoint_shared::config::did_you_mean(
@@ -103,74 +196,178 @@ pub async fn report(
                 entry.config.surveys.iter().map(|s| s.id.as_str()),
             );
             ApiError::NotFound(format!(
-                "site \"{site}\" has no survey \"{}\"{hint}",
+                "site \"{}\" has no survey \"{}\"{hint}",
+                entry.config.site,
                 id.chars().take(64).collect::<String>()
             ))
         })?),
         None => None,
     };
-    let group_by = match p.group_by.as_deref() {
-        Some(g) => Some(GroupBy::parse(g).ok_or_else(|| {
-            let names: Vec<&str> = GroupBy::ALL.iter().map(|g| g.as_str()).collect();
-            ApiError::BadRequest(format!("group_by must be one of {}", names.join(", ")))
-        })?),
-        None => None,
-    };
     let now = now_ms();
-    let period = period(p.from.as_deref(), p.to.as_deref(), now)?;
+    let period = period_of(p.from.as_ref(), p.to.as_ref(), now)?;
     let report = report::build(
         state.store.as_ref(),
         &entry.config.site,
         survey,
         period,
-        group_by,
+        p.group_by,
         now,
     )
     .await?;
-    Ok(Json(report).into_response())
+    Ok(Json(report))
 }
 
-#[derive(Debug, Deserialize)]
+pub fn report_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.summary(
+        "NPS with a 95% adjusted-Wald interval, the 0–10 histogram, optional groups (low_n \
+         under 30 answers; only groups with enough answers are ranked), CSAT/CES/GAP blocks \
+         for the survey's questions, and the change from the previous period of the same \
+         length (delta, z, p).",
+    )
+    // A period that does not parse or is empty (400), storage down (503); an unknown survey
+    // is a 404 like an unknown site.
+    .with(|op| {
+        refuses(
+            op,
+            &[StatusCode::BAD_REQUEST, StatusCode::SERVICE_UNAVAILABLE],
+        )
+    })
+}
+
+/// The listing's formats.
+// Serialize only gives the schema its default.
+#[derive(Debug, Default, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Pages of JSON with a `next` cursor.
+    #[default]
+    Json,
+    /// CSV, one column per question of the survey; the next cursor is in `X-Next-Cursor`.
+    Csv,
+}
+
+fn default_page() -> u32 {
+    DEFAULT_PAGE
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ListParams {
     survey: Option<String>,
-    category: Option<String>,
+    category: Option<Category>,
+    /// Exact page path.
     page: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
+    from: Option<PeriodFrom>,
+    to: Option<PeriodTo>,
+    /// Case-insensitive text search in text answers.
+    #[schemars(length(max = MAX_QUERY_CHARS))]
     q: Option<String>,
-    limit: Option<u32>,
+    #[serde(default = "default_page")]
+    #[schemars(range(min = 1, max = MAX_PAGE))]
+    limit: u32,
+    /// The `next` cursor of the previous page.
     before: Option<String>,
-    format: Option<String>,
+    #[serde(default)]
+    format: Format,
 }
 
-#[tracing::instrument(skip_all, fields(site = %site))]
+/// A page of responses, newest first.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct ResponsePage {
+    pub responses: Vec<StoredResponse>,
+    /// The cursor of the next page (its `before`); `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The listing in the format asked for.
+pub enum Listing {
+    Json(ResponsePage),
+    Csv { body: Vec<u8>, next: Option<String> },
+}
+
+/// Where the CSV listing puts the next page's cursor.
+const NEXT_CURSOR: &str = "x-next-cursor";
+
+impl IntoResponse for Listing {
+    fn into_response(self) -> Response {
+        match self {
+            Listing::Json(page) => Json(page).into_response(),
+            Listing::Csv { body, next } => {
+                let mut res =
+                    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], body).into_response();
+                if let Some(n) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
+                    res.headers_mut().insert(NEXT_CURSOR, n);
+                }
+                res
+            }
+        }
+    }
+}
+
+impl OperationOutput for Listing {
+    type Inner = ResponsePage;
+
+    fn operation_response(ctx: &mut GenContext, _: &mut oa::Operation) -> Option<oa::Response> {
+        let mut content = json_content(ctx.schema.subschema_for::<ResponsePage>());
+        content.insert(
+            "text/csv".into(),
+            oa::MediaType {
+                schema: Some(oa::SchemaObject {
+                    json_schema: schemars::json_schema!({"type": "string"}),
+                    external_docs: None,
+                    example: None,
+                }),
+                ..oa::MediaType::default()
+            },
+        );
+        let cursor = oa::Header {
+            description: Some("CSV only: the `before` of the next page, when there is one.".into()),
+            style: oa::HeaderStyle::Simple,
+            required: false,
+            deprecated: None,
+            format: oa::ParameterSchemaOrContent::Schema(oa::SchemaObject {
+                json_schema: schemars::json_schema!({"type": "string"}),
+                external_docs: None,
+                example: None,
+            }),
+            example: None,
+            examples: Default::default(),
+            extensions: Default::default(),
+        };
+        Some(oa::Response {
+            description: "A page of responses.".into(),
+            headers: [(NEXT_CURSOR.to_owned(), oa::ReferenceOr::Item(cursor))]
+                .into_iter()
+                .collect(),
+            content,
+            ..oa::Response::default()
+        })
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        op: &mut oa::Operation,
+    ) -> Vec<(Option<oa::StatusCode>, oa::Response)> {
+        Self::operation_response(ctx, op)
+            .map(|r| (Some(oa::StatusCode::Code(200)), r))
+            .into_iter()
+            .collect()
+    }
+}
+
+#[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
 pub async fn list_responses(
     State(state): State<Arc<AppState>>,
-    peer: Peer,
-    Path(site): Path<String>,
-    headers: HeaderMap,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let entry = admin_site(&state, &peer, &headers, &site)?;
-    let Query(p) = params.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let category = match p.category.as_deref() {
-        None => None,
-        Some(c) => Some(
-            Category::ALL
-                .into_iter()
-                .find(|x| x.as_str() == c)
-                .ok_or_else(|| {
-                    ApiError::BadRequest("category must be detractor, passive or promoter".into())
-                })?,
-        ),
-    };
-    let limit = p.limit.unwrap_or(100);
+    owner: AdminSite,
+    Query(p): Query<ListParams>,
+) -> Result<Listing, ApiError> {
+    let entry = owner.0;
+    let limit = p.limit;
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::BadRequest(format!("limit must be 1–{MAX_PAGE}")));
     }
     let period = if p.from.is_some() || p.to.is_some() {
-        Some(period(p.from.as_deref(), p.to.as_deref(), now_ms())?)
+        Some(period_of(p.from.as_ref(), p.to.as_ref(), now_ms())?)
     } else {
         None
     };
@@ -189,15 +386,18 @@ pub async fn list_responses(
             )));
         }
     }
-    if p.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-        return Err(ApiError::BadRequest(
-            "q may be at most 200 characters".into(),
-        ));
+    if p.q
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "q may be at most {MAX_QUERY_CHARS} characters"
+        )));
     }
     let filter = ResponseFilter {
         site: entry.config.site.clone(),
         survey: p.survey.clone(),
-        category,
+        category: p.category,
         page: p.page,
         period,
         text: p.q.filter(|q| !q.trim().is_empty()),
@@ -208,24 +408,34 @@ pub async fn list_responses(
     let next = (rows.len() == limit as usize)
         .then(|| rows.last().map(|r| format!("{}.{}", r.created_at, r.id)))
         .flatten();
-    let csv = match p.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::BadRequest("format must be json or csv".into())),
-    };
-    if csv {
-        let layout = CsvLayout::new(&entry.config, p.survey.as_deref());
-        let mut buf = Vec::new();
-        layout
-            .write(&mut buf, &rows, true)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let mut res = ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], buf).into_response();
-        if let Some(n) = next.and_then(|n| HeaderValue::from_str(&n).ok()) {
-            res.headers_mut().insert("x-next-cursor", n);
+    match p.format {
+        Format::Json => Ok(Listing::Json(ResponsePage {
+            responses: rows,
+            next,
+        })),
+        Format::Csv => {
+            let layout = CsvLayout::new(&entry.config, p.survey.as_deref());
+            let mut body = Vec::new();
+            layout
+                .write(&mut body, &rows, true)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            Ok(Listing::Csv { body, next })
         }
-        return Ok(res);
     }
-    Ok(Json(json!({"responses": rows, "next": next})).into_response())
+}
+
+pub fn list_responses_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.summary(
+        "List responses, newest first (admin). JSON pages with a `next` cursor, or CSV (next \
+         cursor in the X-Next-Cursor header).",
+    )
+    // A limit, period, cursor or text out of range (400), storage down (503).
+    .with(|op| {
+        refuses(
+            op,
+            &[StatusCode::BAD_REQUEST, StatusCode::SERVICE_UNAVAILABLE],
+        )
+    })
 }
 
 /// `created_at.id`, as `next` gives it.
@@ -235,14 +445,26 @@ fn parse_cursor(c: &str) -> Option<(Millis, String)> {
     Some((at.parse().ok()?, id.to_owned()))
 }
 
-#[tracing::instrument(skip_all, fields(site = %site))]
+/// The `{visitor}` of the erasure path.
+#[derive(Deserialize, JsonSchema)]
+pub struct VisitorPath {
+    /// The visitor id the widget generated (`visitor` in submissions).
+    visitor: String,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Erasure {
+    pub deleted: Erased,
+}
+
+#[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
 pub async fn erase_visitor(
     State(state): State<Arc<AppState>>,
-    peer: Peer,
-    Path((site, visitor)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let entry = admin_site(&state, &peer, &headers, &site)?;
+    owner: AdminSite,
+    Path(VisitorPath { visitor }): Path<VisitorPath>,
+) -> Result<Json<Erasure>, ApiError> {
+    let entry = owner.0;
     check_visitor_id(&visitor).map_err(ApiError::BadRequest)?;
     let erased = state
         .store
@@ -253,7 +475,17 @@ pub async fn erase_visitor(
         displays = erased.displays,
         "visitor erased"
     );
-    Ok(Json(json!({"deleted": erased})).into_response())
+    Ok(Json(Erasure { deleted: erased }))
+}
+
+pub fn erase_visitor_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.summary("Erase everything stored about one visitor of the site (admin).")
+        .with(|op| {
+            refuses(
+                op,
+                &[StatusCode::BAD_REQUEST, StatusCode::SERVICE_UNAVAILABLE],
+            )
+        })
 }
 
 #[cfg(test)]

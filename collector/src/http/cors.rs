@@ -4,8 +4,11 @@
 
 use crate::error::ApiError;
 use crate::registry::Site;
+use aide::OperationOutput;
+use aide::generate::GenContext;
+use aide::openapi as oa;
 use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// The origin to echo back, when the request came with an allowed one.
 pub fn check(site: &Site, headers: &HeaderMap) -> Result<Option<HeaderValue>, ApiError> {
@@ -57,4 +60,29 @@ pub fn preflight(mut res: Response, origin: HeaderValue) -> Response {
     );
     h.append(header::VARY, HeaderValue::from_static("Origin"));
     res
+}
+
+/// An answer, errors included, with the CORS headers for `origin`, so the widget can read why
+/// it was refused. Documented as the answer it wraps.
+pub struct Cors<T>(pub T, pub Option<HeaderValue>);
+
+impl<T: IntoResponse> IntoResponse for Cors<T> {
+    fn into_response(self) -> Response {
+        allow(self.0.into_response(), self.1)
+    }
+}
+
+impl<T: OperationOutput> OperationOutput for Cors<T> {
+    type Inner = T::Inner;
+
+    fn operation_response(ctx: &mut GenContext, op: &mut oa::Operation) -> Option<oa::Response> {
+        T::operation_response(ctx, op)
+    }
+
+    fn inferred_responses(
+        ctx: &mut GenContext,
+        op: &mut oa::Operation,
+    ) -> Vec<(Option<oa::StatusCode>, oa::Response)> {
+        T::inferred_responses(ctx, op)
+    }
 }

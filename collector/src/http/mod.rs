@@ -5,6 +5,7 @@
 mod admin;
 mod body;
 mod cors;
+pub mod openapi;
 mod ops;
 mod public;
 
@@ -15,13 +16,14 @@ use crate::metrics::{Metrics, RequestLabels, ScopeLabels};
 use crate::ratelimit::RateLimits;
 use crate::registry::Registry;
 use crate::storage::Store;
+use aide::axum::ApiRouter;
+use aide::axum::routing::{delete_with, get_with, post_with};
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, MatchedPath, Request, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{ConnectInfo, Extension, FromRequestParts, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{delete, get, post};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -89,33 +91,10 @@ impl AppState {
 /// The whole API. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`: rate
 /// limits need the peer address.
 pub fn router(state: Arc<AppState>) -> Router {
-    let mut app = Router::new()
-        .route(
-            "/v1/sites/{site}/config",
-            get(public::config).options(public::preflight),
-        )
-        .route(
-            "/v1/sites/{site}/displays",
-            post(public::display).options(public::preflight),
-        )
-        .route(
-            "/v1/sites/{site}/responses",
-            post(public::response)
-                .get(admin::list_responses)
-                .options(public::preflight),
-        )
-        .route("/v1/sites/{site}/report", get(admin::report))
-        .route(
-            "/v1/sites/{site}/visitors/{visitor}",
-            delete(admin::erase_visitor),
-        )
-        .route("/widget.js", get(crate::widget::loader))
-        .route("/widget/{file}", get(crate::widget::app_file))
-        .route("/v1/openapi.json", get(ops::openapi))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .method_not_allowed_fallback(method_not_allowed);
+    let (app, doc) = openapi::finish(routes());
+    let mut app = app
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(doc));
     app = match &state.static_dir {
         Some(dir) => app.fallback_service(
             tower_http::services::ServeDir::new(dir)
@@ -138,6 +117,52 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .with_state(state)
+}
+
+/// Every route with its documentation. The API document is built from this list, by the calls
+/// that register the handlers: a route cannot be served without being described, nor
+/// described without being served.
+fn routes() -> ApiRouter<Arc<AppState>> {
+    ApiRouter::new()
+        .api_route(
+            "/v1/sites/{site}/config",
+            get_with(public::config, public::config_docs)
+                .options_with(public::preflight, public::preflight_docs),
+        )
+        .api_route(
+            "/v1/sites/{site}/displays",
+            post_with(public::display, public::display_docs)
+                .options_with(public::preflight, public::preflight_docs),
+        )
+        .api_route(
+            "/v1/sites/{site}/responses",
+            post_with(public::response, public::response_docs)
+                .get_with(admin::list_responses, admin::list_responses_docs)
+                .options_with(public::preflight, public::preflight_docs),
+        )
+        .api_route(
+            "/v1/sites/{site}/report",
+            get_with(admin::report, admin::report_docs),
+        )
+        .api_route(
+            "/v1/sites/{site}/visitors/{visitor}",
+            delete_with(admin::erase_visitor, admin::erase_visitor_docs),
+        )
+        .api_route(
+            "/widget.js",
+            get_with(crate::widget::loader, crate::widget::loader_docs),
+        )
+        .api_route(
+            "/widget/{file}",
+            get_with(crate::widget::app_file, crate::widget::app_file_docs),
+        )
+        .api_route(
+            "/v1/openapi.json",
+            get_with(openapi::serve, openapi::serve_docs),
+        )
+        .api_route("/healthz", get_with(ops::healthz, ops::healthz_docs))
+        .api_route("/readyz", get_with(ops::readyz, ops::readyz_docs))
+        .api_route("/metrics", get_with(ops::metrics, ops::metrics_docs))
 }
 
 /// A method a path does not have: the API's JSON error instead of axum's empty body (axum
@@ -185,4 +210,23 @@ impl From<PathRejection> for ApiError {
     fn from(e: PathRejection) -> Self {
         ApiError::BadRequest(e.body_text())
     }
+}
+
+/// axum's `Query`, refusing with the API's JSON error (an unknown parameter, a value of the
+/// wrong type or outside its enum).
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct Query<T>(pub T);
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        ApiError::BadRequest(e.body_text())
+    }
+}
+
+/// The `{site}` of a path.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+pub struct SitePath {
+    /// The site's id, as in its config file.
+    pub site: String,
 }

@@ -20,7 +20,8 @@ pub use postgres::PostgresStore;
 pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tenpoint_shared::score::Category;
 use tenpoint_shared::stats::GapMoments;
@@ -322,6 +323,8 @@ pub struct Scope<'a> {
     pub period: Period,
 }
 
+/// A report's groups. Its names are `as_str`, on the wire (`group_by`), in the API document's
+/// enum and in the rollups' `dim`; serde and the schema are implemented from it below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
     Day,
@@ -363,6 +366,10 @@ impl GroupBy {
         GroupBy::ALL.into_iter().find(|g| g.as_str() == s)
     }
 
+    fn names() -> Vec<&'static str> {
+        GroupBy::ALL.iter().map(|g| g.as_str()).collect()
+    }
+
     /// The column for the non-time groupings. The values are fixed strings, never input.
     fn column(self) -> Option<&'static str> {
         match self {
@@ -373,6 +380,38 @@ impl GroupBy {
             GroupBy::Device => Some("device"),
             GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
         }
+    }
+}
+
+impl Serialize for GroupBy {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for GroupBy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        GroupBy::parse(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "group_by must be one of {}",
+                GroupBy::names().join(", ")
+            ))
+        })
+    }
+}
+
+impl JsonSchema for GroupBy {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "GroupBy".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Calendar periods (UTC; weeks start on Monday) or a context field.",
+            "type": "string",
+            "enum": GroupBy::names(),
+        })
     }
 }
 
@@ -392,7 +431,7 @@ pub struct GapRow {
     pub moments: GapMoments,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DisplayCounts {
     pub shown: u64,
     pub dismissed: u64,
@@ -415,13 +454,15 @@ pub struct ResponseFilter {
 }
 
 /// A stored response, as the admin API and exports show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct StoredResponse {
     pub id: String,
     pub survey: String,
     pub display: Option<String>,
     pub visitor: String,
+    /// Milliseconds since the Unix epoch, UTC.
     pub created_at: Millis,
+    /// When the last follow-up was merged in; milliseconds since the Unix epoch, UTC.
     pub updated_at: Millis,
     pub finished: bool,
     pub nps: Option<u8>,
@@ -435,7 +476,7 @@ pub struct StoredResponse {
     pub attributes: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Erased {
     pub responses: u64,
     pub displays: u64,

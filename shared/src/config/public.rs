@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 /// The part of a site config that browsers receive. Built by copying fields in, never by
 /// removing secret ones, so a field added to `SiteConfig` later stays private by default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct PublicConfig {
     pub site: String,
     pub default_locale: String,

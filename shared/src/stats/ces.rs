@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// CES: the mean on the 1–7 scale with a t interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct CesSummary {
     pub n: u64,
     pub mean: Option<f64>,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 /// CSAT: the share of 4s and 5s on the 1–5 scale, in percent, with a Wilson interval (which,
 /// unlike plain Wald, stays inside 0–100 and is sensible when everyone is satisfied).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct CsatSummary {
     pub n: u64,
     pub satisfied: u64,

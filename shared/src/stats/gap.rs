@@ -45,6 +45,7 @@ impl GapMoments {
 
 /// SERVQUAL-style gap for one aspect: experience − expectation; negative is a shortfall.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct GapAspectSummary {
     pub aspect: String,
     pub n: u64,

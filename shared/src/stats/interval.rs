@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// A closed interval `[low, high]`, serialized as a two-element array as the report API shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 #[serde(from = "[f64; 2]", into = "[f64; 2]")]
 pub struct Interval {
     pub low: f64,

@@ -118,6 +118,7 @@ impl AdjustedNps {
 
 /// NPS of one group, as reports show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct NpsSummary {
     pub n: u64,
     pub promoters: u64,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// p-value and interval use the adjusted-Wald estimates so that they stay defined (and honest)
 /// when a period has no detractors or very few answers.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "api-schema", derive(schemars::JsonSchema))]
 pub struct NpsChange {
     /// current − previous, in points.
     pub delta: f64,
