@@ -29,9 +29,7 @@ fn canon(v: &Json) -> Value {
 }
 
 /// Written, `x` is what serde writes; and that text, sent, reads in serde as serde's own text
-/// of `x` does (the collector decodes the widget's bodies). Not necessarily as `x`: without
-/// its `float_roundtrip` feature serde_json may read a number with a large exponent one ulp
-/// off, whoever wrote it.
+/// of `x` does (the collector decodes the widget's bodies).
 fn writes_like_serde<T: ToValue + Serialize, B: DeserializeOwned + PartialEq + Debug>(
     x: &T,
 ) -> Result<(), TestCaseError> {
