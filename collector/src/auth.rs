@@ -95,26 +95,60 @@ impl AdminToken {
         sha256(presented).ct_eq(&self.hash).into()
     }
 
-    /// Checks `Authorization: Bearer <token>`; the scheme in any case, as RFC 7235 has it.
+    /// Checks `Authorization: Bearer <token>` against the admin token.
     pub fn check(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let presented = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
-            .map(|(_, token)| token.trim());
-        match presented {
+        match bearer(headers) {
             Some(t) if self.verify(t) => Ok(()),
             _ => Err(ApiError::Unauthorized),
         }
     }
 }
 
+/// The token of `Authorization: Bearer <token>`; the scheme in any case, as RFC 7235 has it.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, token)| token.trim())
+}
+
+/// A site token's secret and what is stored of it: 256 random bits, so its SHA-256 (hex) is
+/// enough to find it by and a leaked table cannot be turned back into tokens.
+pub struct SiteTokenSecret {
+    /// Shown once, to whoever ran `tenpoint token add`.
+    pub token: String,
+    pub sha256_hex: String,
+    /// The public handle for `token list` and `token revoke`.
+    pub id: String,
+}
+
+impl SiteTokenSecret {
+    pub fn generate() -> Result<Self, SetupError> {
+        let mut secret = [0u8; 32];
+        let mut id = [0u8; 6];
+        getrandom::fill(&mut secret).map_err(|e| SetupError::Random(e.to_string()))?;
+        getrandom::fill(&mut id).map_err(|e| SetupError::Random(e.to_string()))?;
+        let token = format!("tp_{}", hex::encode(secret));
+        Ok(SiteTokenSecret {
+            sha256_hex: token_sha256_hex(&token),
+            token,
+            id: hex::encode(id),
+        })
+    }
+}
+
+/// How a presented token is looked up among the site tokens.
+pub fn token_sha256_hex(token: &str) -> String {
+    hex::encode(sha256(token))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     #[error("the admin token must be at least {MIN_TOKEN_CHARS} characters")]
     TooShort,
-    #[error("cannot generate an admin token: {0}")]
+    #[error("cannot generate a token: {0}")]
     Random(String),
     #[error(
         "the stored admin token hash is corrupt; reset it with `tenpoint serve --reset-admin-token`"

@@ -40,6 +40,8 @@ pub enum Command {
     Schema,
     /// Write a site's responses as CSV or JSON lines.
     Export(ExportArgs),
+    /// Tokens that open one site's reports and exports to a team: add, list, revoke.
+    Token(crate::token_cli::TokenArgs),
     /// Print the size of the embedded widget files (raw, gzip, brotli bytes) and, with
     /// `--sites`, of each site's public config: what a page fetches with and without a survey.
     WidgetSize {
@@ -178,6 +180,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Export(args) => {
             runtime().map_or(ExitCode::FAILURE, |rt| rt.block_on(export(args)))
         }
+        Command::Token(args) => runtime().map_or(ExitCode::FAILURE, |rt| {
+            rt.block_on(crate::token_cli::run(args))
+        }),
     }
 }
 

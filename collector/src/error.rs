@@ -16,8 +16,13 @@ pub enum ApiError {
     NotFound(String),
     #[error("origin {0} may not use this site; add it to the site's \"origins\"")]
     ForeignOrigin(String),
-    #[error("missing or wrong admin token; send it as \"Authorization: Bearer <token>\"")]
+    #[error(
+        "missing, wrong or revoked token; send the admin token or a site token as \"Authorization: Bearer <token>\""
+    )]
     Unauthorized,
+    /// A valid site token used beyond what it opens (another site, or an erasure by a viewer).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the body is not valid: {}", summary(.0))]
     Invalid(Vec<FieldError>),
     #[error("{0}")]
@@ -110,6 +115,7 @@ impl ApiError {
             ApiError::UnknownSite(_) | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::ForeignOrigin(_) => StatusCode::FORBIDDEN,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Invalid(_) | ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -127,13 +133,14 @@ impl ApiError {
     /// One error of each kind, with placeholder details. The API document describes each
     /// refusal status by the codes and headers these produce through `into_response`, so
     /// what it says is what the collector sends.
-    pub fn kinds() -> [ApiError; 17] {
+    pub fn kinds() -> [ApiError; 18] {
         // A new variant stops this match from compiling: give it a line below, too.
         let _exhaustive = |e: &ApiError| match e {
             ApiError::UnknownSite(_)
             | ApiError::NotFound(_)
             | ApiError::ForeignOrigin(_)
             | ApiError::Unauthorized
+            | ApiError::Forbidden(_)
             | ApiError::Invalid(_)
             | ApiError::BadRequest(_)
             | ApiError::TooLarge(_)
@@ -152,6 +159,7 @@ impl ApiError {
             ApiError::BadRequest(String::new()),
             ApiError::Invalid(Vec::new()),
             ApiError::Unauthorized,
+            ApiError::Forbidden(String::new()),
             ApiError::ForeignOrigin(String::new()),
             ApiError::UnknownSite(String::new()),
             ApiError::NotFound(String::new()),
@@ -175,6 +183,7 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::ForeignOrigin(_) => "foreign_origin",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::Invalid(_) => "invalid",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::TooLarge(_) => "too_large",

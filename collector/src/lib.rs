@@ -25,4 +25,5 @@ pub mod report;
 pub mod server;
 pub mod sites;
 pub mod storage;
+pub mod token_cli;
 pub mod widget;

@@ -1,12 +1,16 @@
-//! For the site owner, behind the admin token: the report, the responses, and erasing a visitor.
+//! For the site owner and the team: the report, the responses, and erasing a visitor, behind
+//! the admin token or a site token (`tenpoint token`) that opens them.
 
 use super::openapi::{json_content, refusals, refuses};
 use super::{AppState, Path, Peer, Query, SitePath};
+use crate::auth;
 use crate::error::ApiError;
 use crate::export::CsvLayout;
 use crate::registry::Site;
 use crate::report::{self, Report};
-use crate::storage::{Erased, GroupBy, Millis, Period, ResponseFilter, StoredResponse, now_ms};
+use crate::storage::{
+    Erased, GroupBy, Millis, Period, ResponseFilter, Role, StoredResponse, now_ms,
+};
 use aide::generate::GenContext;
 use aide::openapi as oa;
 use aide::transform::TransformOperation;
@@ -36,16 +40,27 @@ pub fn security_scheme() -> oa::SecurityScheme {
     oa::SecurityScheme::Http {
         scheme: "bearer".into(),
         bearer_format: None,
-        description: Some("The admin token (`tenpoint serve` prints or reads it).".into()),
+        description: Some(
+            "The admin token (`tenpoint serve` prints or reads it), or a site token from \
+             `tenpoint token add` (viewer: reading; admin: also erasing)."
+                .into(),
+        ),
         extensions: Default::default(),
     }
 }
 
-/// A site owner's request: within the address limits, with the admin token, for a live
-/// site; the first checks of every admin endpoint, before its parameters are read.
-pub struct AdminSite(pub Arc<Site>);
+/// A request for one site's data: within the address limits, with the admin token or a token
+/// of that site (`tenpoint token add`) that opens what `ERASE` asks (viewers read, site admins
+/// also erase), for a live site; the first checks of every admin endpoint, before its
+/// parameters are read.
+pub struct SiteAccess<const ERASE: bool>(pub Arc<Site>);
 
-impl FromRequestParts<Arc<AppState>> for AdminSite {
+/// Reading a site's reports, responses and exports: a viewer token is enough.
+pub type ReadSite = SiteAccess<false>;
+/// Erasing: the admin token or a site admin token.
+pub type AdminSite = SiteAccess<true>;
+
+impl<const ERASE: bool> FromRequestParts<Arc<AppState>> for SiteAccess<ERASE> {
     type Rejection = Response;
 
     async fn from_request_parts(
@@ -58,13 +73,15 @@ impl FromRequestParts<Arc<AppState>> for AdminSite {
         let peer = Peer::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        admin_site(state, &peer, &parts.headers, &site)
-            .map(AdminSite)
+        let need = if ERASE { Role::Admin } else { Role::Viewer };
+        site_access(state, &peer, &parts.headers, &site, need)
+            .await
+            .map(SiteAccess)
             .map_err(IntoResponse::into_response)
     }
 }
 
-impl OperationInput for AdminSite {
+impl<const ERASE: bool> OperationInput for SiteAccess<ERASE> {
     fn operation_input(ctx: &mut GenContext, operation: &mut oa::Operation) {
         Path::<SitePath>::operation_input(ctx, operation);
         operation.security.push(
@@ -79,27 +96,51 @@ impl OperationInput for AdminSite {
         operation: &mut oa::Operation,
     ) -> Vec<(Option<oa::StatusCode>, oa::Response)> {
         let mut early = Path::<SitePath>::inferred_early_responses(ctx, operation);
-        // What `admin_site` refuses with: the address limits, the token, an unknown site.
+        // What `site_access` refuses with: the address limits, the token, a token of another
+        // site or role, an unknown site, the token table unreachable.
         early.extend(refusals(
             ctx,
             &[
                 StatusCode::TOO_MANY_REQUESTS,
                 StatusCode::UNAUTHORIZED,
+                StatusCode::FORBIDDEN,
                 StatusCode::NOT_FOUND,
+                StatusCode::SERVICE_UNAVAILABLE,
             ],
         ));
         early
     }
 }
 
-fn admin_site(
+async fn site_access(
     state: &AppState,
     peer: &Peer,
     headers: &HeaderMap,
     site: &str,
+    need: Role,
 ) -> Result<Arc<Site>, ApiError> {
     state.limit_ip(headers, peer.0)?;
-    state.admin.check(headers)?;
+    if state.admin.check(headers).is_err() {
+        // Not the admin token: perhaps a site token, looked up by its hash (the tokens are
+        // 256-bit random, so the lookup says nothing about any other).
+        let presented = auth::bearer(headers).ok_or(ApiError::Unauthorized)?;
+        let grant = state
+            .store
+            .token_grant(&auth::token_sha256_hex(presented))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if grant.site != site {
+            return Err(ApiError::Forbidden(format!(
+                "this token opens site \"{}\" only",
+                grant.site
+            )));
+        }
+        if need == Role::Admin && grant.role == Role::Viewer {
+            return Err(ApiError::Forbidden(
+                "a viewer token reads reports and responses; erasing needs an admin token".into(),
+            ));
+        }
+    }
     state
         .sites
         .get(site)
@@ -185,7 +226,7 @@ pub struct ReportParams {
 #[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
 pub async fn report(
     State(state): State<Arc<AppState>>,
-    owner: AdminSite,
+    owner: ReadSite,
     Query(p): Query<ReportParams>,
 ) -> Result<Json<Report>, ApiError> {
     let entry = owner.0;
@@ -358,7 +399,7 @@ impl OperationOutput for Listing {
 #[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
 pub async fn list_responses(
     State(state): State<Arc<AppState>>,
-    owner: AdminSite,
+    owner: ReadSite,
     Query(p): Query<ListParams>,
 ) -> Result<Listing, ApiError> {
     let entry = owner.0;

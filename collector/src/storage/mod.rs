@@ -14,11 +14,13 @@ mod rollup_delta;
 mod rollup_sql;
 mod sql_store;
 mod sqlite;
+mod tokens;
 mod writes;
 
 pub use postgres::PostgresStore;
 pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
+pub use tokens::{AccessToken, Grant, NewToken, Role};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -547,6 +549,18 @@ pub trait Store: Send + Sync + 'static {
     async fn put_setting_if_absent(&self, key: &str, value: &str) -> Result<bool, StoreError>;
 
     async fn delete_setting(&self, key: &str) -> Result<(), StoreError>;
+
+    /// Stores a new site token (its hash; the secret is never stored).
+    async fn add_token(&self, token: &NewToken<'_>) -> Result<(), StoreError>;
+
+    /// Every token of `site` (all sites when `None`), revoked ones included, by site and age.
+    async fn tokens(&self, site: Option<&str>) -> Result<Vec<AccessToken>, StoreError>;
+
+    /// Revokes a live token; whether there was one with that id.
+    async fn revoke_token(&self, id: &str, at: Millis) -> Result<bool, StoreError>;
+
+    /// What the live token with this SHA-256 (hex) opens, if any.
+    async fn token_grant(&self, sha256_hex: &str) -> Result<Option<Grant>, StoreError>;
 }
 
 /// `AND survey = $2` when the scope names a survey (the caller binds it second).

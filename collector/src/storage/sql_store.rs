@@ -8,6 +8,7 @@ use super::reads::{
     CountRow, DisplayCountsRow, GapSumsRow, HistogramRow, ListedRow, Reads, ScoreCountRow,
     SettingRow,
 };
+use super::tokens::{GrantRow, TokenRow, Tokens};
 use super::writes::{
     DisplayRow, ErasedDisplay, ErasedResponse, ErasedScore, ResponseRow, ScoreRow, Writes,
 };
@@ -47,6 +48,8 @@ where
     for<'r> CountRow: FromRow<'r, DB::Row>,
     for<'r> SettingRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
+    for<'r> TokenRow: FromRow<'r, DB::Row>,
+    for<'r> GrantRow: FromRow<'r, DB::Row>,
 {
     fn backend(&self) -> &'static str {
         DB::BACKEND
@@ -148,5 +151,21 @@ where
 
     async fn delete_setting(&self, key: &str) -> Result<(), StoreError> {
         Ok(Reads::<DB>::delete_setting(&self.writer, key).await?)
+    }
+
+    async fn add_token(&self, token: &NewToken<'_>) -> Result<(), StoreError> {
+        Ok(Tokens::<DB>::add(&self.writer, token).await?)
+    }
+
+    async fn tokens(&self, site: Option<&str>) -> Result<Vec<AccessToken>, StoreError> {
+        Tokens::<DB>::list(&self.reader, site).await
+    }
+
+    async fn revoke_token(&self, id: &str, at: Millis) -> Result<bool, StoreError> {
+        Ok(Tokens::<DB>::revoke(&self.writer, id, at).await?)
+    }
+
+    async fn token_grant(&self, sha256_hex: &str) -> Result<Option<Grant>, StoreError> {
+        Tokens::<DB>::grant(&self.reader, sha256_hex).await
     }
 }

@@ -16,4 +16,5 @@ mod report;
 mod rollups;
 mod shutdown;
 mod store;
+mod tokens;
 mod widget_assets;
