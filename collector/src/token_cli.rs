@@ -3,6 +3,7 @@
 //! for people and a role, and a revoked token stays listed (who had access, until when).
 
 use crate::auth::SiteTokenSecret;
+use crate::report::rfc3339;
 use crate::storage::{self, NewToken, Role, Store, now_ms};
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -136,14 +137,4 @@ async fn revoke(store: &dyn Store, id: &str) -> Result<(), String> {
             "no live token {id:?} (`tenpoint token list` shows the ids)"
         ))
     }
-}
-
-fn rfc3339(ms: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| ms.to_string())
 }

@@ -67,12 +67,7 @@ impl<const ERASE: bool> FromRequestParts<Arc<AppState>> for SiteAccess<ERASE> {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Response> {
-        let Path(SitePath { site }) = Path::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let peer = Peer::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let (site, peer) = super::site_and_peer(parts, state).await?;
         let need = if ERASE { Role::Admin } else { Role::Viewer };
         site_access(state, &peer, &parts.headers, &site, need)
             .await

@@ -230,3 +230,19 @@ pub struct SitePath {
     /// The site's id, as in its config file.
     pub site: String,
 }
+
+/// The site of the path and the client's address: what the first checks of every site
+/// endpoint (public `Visit`, admin `SiteAccess`) start from.
+pub async fn site_and_peer(
+    parts: &mut axum::http::request::Parts,
+    state: &Arc<AppState>,
+) -> Result<(String, Peer), Response> {
+    use axum::response::IntoResponse;
+    let Path(SitePath { site }) = Path::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let peer = Peer::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((site, peer))
+}

@@ -45,12 +45,7 @@ impl FromRequestParts<Arc<AppState>> for Visit {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Response> {
-        let Path(SitePath { site }) = Path::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let peer = Peer::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let (site, peer) = super::site_and_peer(parts, state).await?;
         admit(state, &peer, &parts.headers, &site)
             .map(|(site, origin)| Visit { site, origin })
             .map_err(IntoResponse::into_response)

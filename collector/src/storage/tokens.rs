@@ -5,14 +5,12 @@
 
 use super::backend::Backend;
 use super::{Millis, StoreError};
-use serde::Serialize;
 use sqlx::Pool;
 use std::marker::PhantomData;
 
 /// What a site token may do. A viewer reads one site's reports, listings and exports; an
 /// admin may also erase its visitors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Role {
     Viewer,
     Admin,
@@ -27,14 +25,16 @@ impl Role {
     }
 
     fn parse(s: &str) -> Option<Role> {
-        [Role::Viewer, Role::Admin]
-            .into_iter()
+        use clap::ValueEnum;
+        Role::value_variants()
+            .iter()
+            .copied()
             .find(|r| r.as_str() == s)
     }
 }
 
 /// A token as listed: everything but the secret (which is not stored).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessToken {
     pub id: String,
     pub site: String,
