@@ -4,7 +4,9 @@ mod writer;
 
 pub use writer::{BatchObserver, Writer, WriterTask};
 
-use crate::storage::{ContextWrite, DisplayWrite, Millis, ResponseWrite, ScoreKind, ScoreWrite};
+use crate::storage::{
+    ContextWrite, DisplayWrite, GroupBy, Millis, ResponseWrite, ScoreKind, ScoreWrite,
+};
 use tenpoint_shared::answer::Answer;
 use tenpoint_shared::config::{Device, QuestionType, SiteConfig};
 use tenpoint_shared::wire::{Context, DisplaySubmission, ResponseSubmission, ValidResponse};
@@ -18,14 +20,13 @@ fn device_str(d: Device) -> &'static str {
 }
 
 fn context(c: Context<'_>) -> ContextWrite {
-    ContextWrite {
-        page: c.page_url().to_owned(),
-        page_path: c.page_path().to_owned(),
-        location: c.location.map(str::to_owned),
-        channel: c.channel.map(str::to_owned),
-        locale: c.locale.map(str::to_owned),
-        device: c.device.map(|d| device_str(d).to_owned()),
-    }
+    let mut w = ContextWrite::new(c.page_url(), c.page_path());
+    w.dims.set(GroupBy::Location, c.location.map(str::to_owned));
+    w.dims.set(GroupBy::Channel, c.channel.map(str::to_owned));
+    w.dims.set(GroupBy::Locale, c.locale.map(str::to_owned));
+    w.dims
+        .set(GroupBy::Device, c.device.map(|d| device_str(d).to_owned()));
+    w
 }
 
 pub fn display_write(site: &str, d: &DisplaySubmission, now: Millis) -> DisplayWrite {

@@ -7,6 +7,7 @@
 //! (never rows) and hand them to `tenpoint_shared::stats`.
 
 mod backend;
+mod context;
 mod postgres;
 mod reads;
 mod report_sql;
@@ -17,6 +18,7 @@ mod sqlite;
 mod tokens;
 mod writes;
 
+pub use context::{ContextWrite, DimValues};
 pub use postgres::PostgresStore;
 pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
@@ -135,17 +137,6 @@ pub struct DisplayWrite {
     pub at: Millis,
     pub dismissed: bool,
     pub context: ContextWrite,
-}
-
-/// Where it happened; stored with displays and responses for grouping.
-#[derive(Debug, Clone, Default)]
-pub struct ContextWrite {
-    pub page: String,
-    pub page_path: String,
-    pub location: Option<String>,
-    pub channel: Option<String>,
-    pub locale: Option<String>,
-    pub device: Option<String>,
 }
 
 /// Answers to merge into a response (created on first sight).
@@ -374,14 +365,7 @@ impl GroupBy {
 
     /// The column for the non-time groupings. The values are fixed strings, never input.
     fn column(self) -> Option<&'static str> {
-        match self {
-            GroupBy::Page => Some("page_path"),
-            GroupBy::Location => Some("location"),
-            GroupBy::Channel => Some("channel"),
-            GroupBy::Locale => Some("locale"),
-            GroupBy::Device => Some("device"),
-            GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
-        }
+        context::column(self)
     }
 }
 

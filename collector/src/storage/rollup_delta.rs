@@ -1,4 +1,6 @@
-//! What a rollup counts, defined once: the dimensions ([`DIMS`], [`WIDTHS`]) and the rule for
+//! What a rollup counts, defined once: the buckets ([`WIDTHS`]) and, for every context
+//! dimension ([`DIMS`]) besides the whole survey (dim `""`; a row's `value` is the
+//! dimension's column, empty for NULL), the rule for
 //! a new, merged or erased row, as the changes one write transaction makes to the rollup
 //! tables (migrations `0002_rollups.sql`), summed per rollup row. Both stores record every
 //! counted change here as they write ([`super::writes`]) and upsert the sums once, just before
@@ -7,22 +9,13 @@
 //! more than half of the ingest throughput. [`super::rollup_sql::rebuild`] counts stored
 //! rows by the same rules in SQL.
 
+use super::context::DIMS;
 use super::report_sql::{DAY_MS, HOUR_MS};
-use super::{ContextWrite, GroupBy, Millis, ScoreKind};
+use super::{DimValues, Millis, ScoreKind};
 use std::collections::BTreeMap;
 
 /// Both bucket widths every change is counted in: a UTC day and an hour.
 pub(super) const WIDTHS: [Millis; 2] = [DAY_MS, HOUR_MS];
-
-/// The groupings NPS answers are counted by besides the whole survey (dim `""`); a rollup
-/// row's `dim` is the grouping's name, its `value` the grouping's column (empty for NULL).
-pub(super) const DIMS: [GroupBy; 5] = [
-    GroupBy::Page,
-    GroupBy::Location,
-    GroupBy::Channel,
-    GroupBy::Locale,
-    GroupBy::Device,
-];
 
 /// `(site, survey, width, bucket)`: which rollup bucket.
 pub(super) type Bucket = (String, String, Millis, Millis);
@@ -34,45 +27,7 @@ pub(super) struct CountedResponse {
     pub survey: String,
     pub created_at: Millis,
     pub nps: Option<i64>,
-    pub page_path: String,
-    pub location: Option<String>,
-    pub channel: Option<String>,
-    pub locale: Option<String>,
-    pub device: Option<String>,
-}
-
-impl CountedResponse {
-    pub fn new(
-        site: &str,
-        survey: &str,
-        created_at: Millis,
-        nps: Option<i64>,
-        c: &ContextWrite,
-    ) -> Self {
-        CountedResponse {
-            site: site.to_owned(),
-            survey: survey.to_owned(),
-            created_at,
-            nps,
-            page_path: c.page_path.clone(),
-            location: c.location.clone(),
-            channel: c.channel.clone(),
-            locale: c.locale.clone(),
-            device: c.device.clone(),
-        }
-    }
-
-    fn dim_value(&self, dim: GroupBy) -> String {
-        let v = match dim {
-            GroupBy::Page => Some(&self.page_path),
-            GroupBy::Location => self.location.as_ref(),
-            GroupBy::Channel => self.channel.as_ref(),
-            GroupBy::Locale => self.locale.as_ref(),
-            GroupBy::Device => self.device.as_ref(),
-            GroupBy::Day | GroupBy::Week | GroupBy::Month => None,
-        };
-        v.cloned().unwrap_or_default()
-    }
+    pub dims: DimValues,
 }
 
 /// The counted columns of a score row.
@@ -137,10 +92,11 @@ impl Deltas {
                 .entry((b.clone(), "", String::new(), r.nps.unwrap_or(-1)))
                 .or_default() += sign;
             if let Some(nps) = r.nps {
-                for dim in DIMS {
+                for (dim, _) in DIMS {
+                    let value = r.dims.get(dim).unwrap_or_default().to_owned();
                     *self
                         .responses
-                        .entry((b.clone(), dim.as_str(), r.dim_value(dim), nps))
+                        .entry((b.clone(), dim.as_str(), value, nps))
                         .or_default() += sign;
                 }
             }
@@ -198,31 +154,18 @@ impl Deltas {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every grouping with a column of its own is a rollup dimension: a new one added to
-    /// `GroupBy` is counted, or this fails.
-    #[test]
-    fn the_dims_are_the_groupings_with_a_column() {
-        let with_column: Vec<GroupBy> = GroupBy::ALL
-            .into_iter()
-            .filter(|g| g.column().is_some())
-            .collect();
-        assert_eq!(DIMS.to_vec(), with_column);
-    }
+    use crate::storage::{ContextWrite, GroupBy};
 
     fn r(nps: Option<i64>, location: Option<&str>) -> CountedResponse {
-        CountedResponse::new(
-            "s",
-            "v",
-            86_400_000 * 3 + 3_600_000 * 5 + 7,
+        let mut c = ContextWrite::new("https://s.example/a", "/a");
+        c.dims.set(GroupBy::Location, location.map(str::to_owned));
+        CountedResponse {
+            site: "s".into(),
+            survey: "v".into(),
+            created_at: 86_400_000 * 3 + 3_600_000 * 5 + 7,
             nps,
-            &ContextWrite {
-                page: "https://s.example/a".into(),
-                page_path: "/a".into(),
-                location: location.map(str::to_owned),
-                ..Default::default()
-            },
-        )
+            dims: c.dims,
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! backend must bind, and both bind them the same way.
 
 use super::backend::Backend;
-use super::rollup_delta::{Bucket, DIMS, Deltas, WIDTHS};
+use super::context::DIMS;
+use super::rollup_delta::{Bucket, Deltas, WIDTHS};
 use sqlx::{Database, Encode, Executor, IntoArguments, Type};
 
 /// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it
@@ -160,8 +161,8 @@ where
 fn count_all_rows() -> [String; 4] {
     let (rows, scores, sign) = ("true", "true", 1);
     let dims = DIMS
-        .map(|g| {
-            let (dim, column) = (g.as_str(), g.column().unwrap_or("''"));
+        .map(|(g, column)| {
+            let dim = g.as_str();
             format!(
                 "UNION ALL SELECT site, survey, created_at, '{dim}', COALESCE({column}, ''), nps
                     FROM responses WHERE {rows} AND nps IS NOT NULL"

@@ -14,12 +14,32 @@ use super::{
     DISPLAY_ANSWERABLE, DISPLAY_CHECK, DROP_EMPTIED_ROLLUPS, DisplayCheck, DisplayWrite, Erased,
     Millis, Outcome, ResponseWrite, ScoreKind, StoreError, Write, refused_for_its_content,
 };
-use super::{clean_connection, discard};
+use super::{DimValues, clean_connection, context, discard};
 use serde_json::{Map, Value};
 use sqlx::pool::PoolConnection;
 use sqlx::{Acquire, Connection, Encode, Executor, FromRow, IntoArguments, Type};
 use std::marker::PhantomData;
+use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
+
+/// The insert of a display, its context columns from [`context::DIMS`].
+static DISPLAY_INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, {})
+         VALUES ($1, $2, $3, $4, $5, $6, $7, {})
+         ON CONFLICT (site, id) DO NOTHING",
+        context::columns(),
+        params(8)
+    )
+});
+
+/// `$first, $first+1, …`: one parameter per context dimension.
+fn params(first: usize) -> String {
+    (first..first + context::DIMS.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// A batch that loses a deadlock or a serialization conflict (PostgreSQL, two collectors
 /// changing the same rows in opposite orders) is rolled back whole, so running it again is
@@ -45,11 +65,8 @@ pub(super) struct ResponseRow {
     visitor: String,
     created_at: Millis,
     nps: Option<i64>,
-    page_path: String,
-    location: Option<String>,
-    channel: Option<String>,
-    locale: Option<String>,
-    device: Option<String>,
+    #[sqlx(flatten)]
+    dims: DimValues,
     answers: String,
 }
 
@@ -60,11 +77,8 @@ pub(super) struct ErasedResponse {
     survey: String,
     created_at: Millis,
     nps: Option<i64>,
-    page_path: String,
-    location: Option<String>,
-    channel: Option<String>,
-    locale: Option<String>,
-    device: Option<String>,
+    #[sqlx(flatten)]
+    dims: DimValues,
 }
 
 #[derive(Debug, FromRow)]
@@ -252,25 +266,18 @@ where
         // and the next insert takes its place.
         for _ in 0..2 {
             let c = &d.context;
-            let inserted = sqlx::query(
-                "INSERT INTO displays (site, id, survey, visitor, created_at, dismissed_at, page, page_path, location, channel, locale, device)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                 ON CONFLICT (site, id) DO NOTHING",
-            )
-            .bind(d.site.as_str())
-            .bind(d.id.as_str())
-            .bind(d.survey.as_str())
-            .bind(d.visitor.as_str())
-            .bind(d.at)
-            .bind(d.dismissed.then_some(d.at))
-            .bind(c.page.as_str())
-            .bind(c.page_path.as_str())
-            .bind(c.location.as_deref())
-            .bind(c.channel.as_deref())
-            .bind(c.locale.as_deref())
-            .bind(c.device.as_deref())
-            .execute(&mut *conn)
-            .await?;
+            let mut insert = sqlx::query(&DISPLAY_INSERT)
+                .bind(d.site.as_str())
+                .bind(d.id.as_str())
+                .bind(d.survey.as_str())
+                .bind(d.visitor.as_str())
+                .bind(d.at)
+                .bind(d.dismissed.then_some(d.at))
+                .bind(c.page.as_str());
+            for v in c.dims.in_order() {
+                insert = insert.bind(v);
+            }
+            let inserted = insert.execute(&mut *conn).await?;
             if DB::rows_affected(&inserted) == 1 {
                 deltas.display(&d.site, &d.survey, d.at, 1, i64::from(d.dismissed));
                 return Ok(Outcome::Created);
@@ -350,9 +357,10 @@ where
                 return Ok(Outcome::Created);
             }
             let select = format!(
-                "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, page_path,
-                    location, channel, locale, device, CAST(answers AS TEXT) AS answers
+                "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, {},
+                    CAST(answers AS TEXT) AS answers
                  FROM responses WHERE site = $1 AND id = $2{}",
+                context::columns(),
                 DB::LOCK
             );
             let stored: Option<ResponseRow> = sqlx::query_as(&select)
@@ -408,11 +416,7 @@ where
             survey: s.survey.clone(),
             created_at: s.created_at,
             nps: s.nps,
-            page_path: s.page_path.clone(),
-            location: s.location.clone(),
-            channel: s.channel.clone(),
-            locale: s.locale.clone(),
-            device: s.device.clone(),
+            dims: s.dims.clone(),
         };
         let nps = r.nps.map(i64::from).or(old.nps);
         if nps != old.nps {
@@ -434,44 +438,49 @@ where
         let answers = Value::Object(r.answers.clone()).to_string();
         let attributes = r.attributes.to_string();
         let values = format!(
-            "$1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, {}, {}",
-            DB::json("$16"),
-            DB::json("$17")
+            "$1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, {}, {}, {}",
+            DB::json("$11"),
+            DB::json("$12"),
+            params(13)
         );
         let source = match r.display {
             None => format!("VALUES ({values})"),
             Some(_) => format!("SELECT {values} WHERE {DISPLAY_ANSWERABLE}"),
         };
-        let done = sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO responses (site, id, survey, display_id, visitor, created_at, updated_at, finished, nps, category,
-                page, page_path, location, channel, locale, device, answers, attributes)
+                page, answers, attributes, {})
              {source}
-             ON CONFLICT (site, id) DO NOTHING"
-        ))
-        .bind(r.site.as_str())
-        .bind(r.id.as_str())
-        .bind(r.survey.as_str())
-        .bind(r.display.as_deref())
-        .bind(r.visitor.as_str())
-        .bind(r.at)
-        .bind(r.finished)
-        .bind(r.nps.map(i64::from))
-        .bind(r.category.map(|c| c.as_str()))
-        .bind(c.page.as_str())
-        .bind(c.page_path.as_str())
-        .bind(c.location.as_deref())
-        .bind(c.channel.as_deref())
-        .bind(c.locale.as_deref())
-        .bind(c.device.as_deref())
-        .bind(answers.as_str())
-        .bind(attributes.as_str())
-        .execute(&mut *conn)
-        .await?;
+             ON CONFLICT (site, id) DO NOTHING",
+            context::columns()
+        );
+        let mut insert = sqlx::query(&sql)
+            .bind(r.site.as_str())
+            .bind(r.id.as_str())
+            .bind(r.survey.as_str())
+            .bind(r.display.as_deref())
+            .bind(r.visitor.as_str())
+            .bind(r.at)
+            .bind(r.finished)
+            .bind(r.nps.map(i64::from))
+            .bind(r.category.map(|c| c.as_str()))
+            .bind(c.page.as_str())
+            .bind(answers.as_str())
+            .bind(attributes.as_str());
+        for v in c.dims.in_order() {
+            insert = insert.bind(v);
+        }
+        let done = insert.execute(&mut *conn).await?;
         if DB::rows_affected(&done) != 1 {
             return Ok(false);
         }
-        let counted =
-            CountedResponse::new(&r.site, &r.survey, r.at, r.nps.map(i64::from), &r.context);
+        let counted = CountedResponse {
+            site: r.site.clone(),
+            survey: r.survey.clone(),
+            created_at: r.at,
+            nps: r.nps.map(i64::from),
+            dims: c.dims.clone(),
+        };
         deltas.response(&counted, 1);
         Self::scores(conn, r, false, r.at, deltas).await?;
         Ok(true)
@@ -576,11 +585,11 @@ where
     ) -> Result<Erased, sqlx::Error> {
         let mut tx = Connection::begin(conn).await?;
         let mut deltas = Deltas::default();
-        let responses: Vec<ErasedResponse> = sqlx::query_as(
+        let responses: Vec<ErasedResponse> = sqlx::query_as(&format!(
             "DELETE FROM responses WHERE site = $1 AND visitor = $2
-             RETURNING id, survey, created_at, CAST(nps AS BIGINT) AS nps, page_path, location,
-                channel, locale, device",
-        )
+             RETURNING id, survey, created_at, CAST(nps AS BIGINT) AS nps, {}",
+            context::columns()
+        ))
         .bind(site)
         .bind(visitor)
         .fetch_all(&mut *tx)
@@ -591,11 +600,7 @@ where
                 survey: r.survey.clone(),
                 created_at: r.created_at,
                 nps: r.nps,
-                page_path: r.page_path.clone(),
-                location: r.location.clone(),
-                channel: r.channel.clone(),
-                locale: r.locale.clone(),
-                device: r.device.clone(),
+                dims: r.dims.clone(),
             };
             deltas.response(&counted, -1);
         }

@@ -120,11 +120,10 @@ async fn a_display_expires_for_new_responses_but_not_for_follow_ups(backend: Bac
             visitor: "visitor-1".into(),
             at,
             dismissed: false,
-            context: ContextWrite {
-                page: "http://localhost:8080/checkout/complete.html".into(),
-                page_path: "/checkout/complete.html".into(),
-                ..Default::default()
-            },
+            context: ContextWrite::new(
+                "http://localhost:8080/checkout/complete.html",
+                "/checkout/complete.html",
+            ),
         })
     };
     app.db

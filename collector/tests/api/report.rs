@@ -29,11 +29,7 @@ fn backdated(score: i64, at: i64) -> Write {
         finished: true,
         nps: Some(nps.value()),
         category: Some(nps.category()),
-        context: ContextWrite {
-            page: "http://localhost:8080/checkout/x".into(),
-            page_path: "/checkout/x".into(),
-            ..Default::default()
-        },
+        context: ContextWrite::new("http://localhost:8080/checkout/x", "/checkout/x"),
         answers,
         attributes: json!({}),
         scores: vec![],

@@ -90,11 +90,11 @@ impl Model {
                         visitor: r.visitor.clone(),
                         at: r.at,
                         nps: None,
-                        page: c.page_path.clone(),
-                        location: c.location.clone(),
-                        device: c.device.clone(),
-                        locale: c.locale.clone(),
-                        channel: c.channel.clone(),
+                        page: c.dims.get(GroupBy::Page).unwrap_or_default().to_owned(),
+                        location: c.dims.get(GroupBy::Location).map(str::to_owned),
+                        device: c.dims.get(GroupBy::Device).map(str::to_owned),
+                        locale: c.dims.get(GroupBy::Locale).map(str::to_owned),
+                        channel: c.dims.get(GroupBy::Channel).map(str::to_owned),
                         scores: BTreeMap::new(),
                     });
                 e.nps = r.nps.or(e.nps);
@@ -261,11 +261,7 @@ fn writes(rng: &mut Lcg) -> Vec<Vec<Write>> {
                     visitor,
                     at,
                     dismissed: rng.next(4) == 0,
-                    context: ContextWrite {
-                        page: "https://s.example/x".into(),
-                        page_path: "/x".into(),
-                        ..Default::default()
-                    },
+                    context: ContextWrite::new("https://s.example/x", "/x"),
                 }));
                 continue;
             }
@@ -332,13 +328,16 @@ fn writes(rng: &mut Lcg) -> Vec<Vec<Write>> {
                         .unwrap()
                         .category()
                 }),
-                context: ContextWrite {
-                    page: format!("https://s.example{page}"),
-                    page_path: page.into(),
-                    location: opt(rng, &["", "oslo", "warsaw"]),
-                    channel: opt(rng, &["", "web", "kiosk"]),
-                    locale: opt(rng, &["", "en", "nb"]),
-                    device: opt(rng, &["", "desktop", "mobile"]),
+                context: {
+                    let mut c = ContextWrite::new(format!("https://s.example{page}"), page);
+                    c.dims
+                        .set(GroupBy::Location, opt(rng, &["", "oslo", "warsaw"]));
+                    c.dims
+                        .set(GroupBy::Channel, opt(rng, &["", "web", "kiosk"]));
+                    c.dims.set(GroupBy::Locale, opt(rng, &["", "en", "nb"]));
+                    c.dims
+                        .set(GroupBy::Device, opt(rng, &["", "desktop", "mobile"]));
+                    c
                 },
                 answers: match nps {
                     Some(n) => json!({ "nps": n }),
@@ -646,11 +645,7 @@ async fn crossing_batches_all_land(backend: Backend) {
             finished: true,
             nps: Some(9),
             category: Some(tenpoint_shared::score::Category::Promoter),
-            context: ContextWrite {
-                page: "https://s.example/a".into(),
-                page_path: "/a".into(),
-                ..Default::default()
-            },
+            context: ContextWrite::new("https://s.example/a", "/a"),
             answers: json!({"nps": 9}).as_object().unwrap().clone(),
             attributes: json!({}),
             scores: vec![],

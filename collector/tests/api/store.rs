@@ -14,11 +14,7 @@ on_both!(
 );
 
 fn ctx(path: &str) -> ContextWrite {
-    ContextWrite {
-        page: format!("https://s.example{path}"),
-        page_path: path.into(),
-        ..Default::default()
-    }
+    ContextWrite::new(format!("https://s.example{path}"), path)
 }
 
 pub(crate) fn resp(
