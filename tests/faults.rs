@@ -221,10 +221,10 @@ mod connection_flood {
             let (peak, sampling) = (peak.clone(), sampling.clone());
             std::thread::spawn(move || {
                 while sampling.load(Ordering::Relaxed) {
-                    if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-                        if s.contains("VmRSS") {
-                            peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
-                        }
+                    if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+                        && s.contains("VmRSS")
+                    {
+                        peak.fetch_max(rss_kib(pid), Ordering::Relaxed);
                     }
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -241,10 +241,10 @@ mod connection_flood {
         let mut slow = Vec::new();
         for i in 0..SLOW {
             let from = Ipv4Addr::new(127, 0, 0, 100 + (i % 8) as u8);
-            if let Some(mut c) = connect_from(from, server.addr).await {
-                if c.write_all(head.as_bytes()).await.is_ok() {
-                    slow.push(c);
-                }
+            if let Some(mut c) = connect_from(from, server.addr).await
+                && c.write_all(head.as_bytes()).await.is_ok()
+            {
+                slow.push(c);
             }
         }
         let chunk = vec![b' '; 8 * 1024];

@@ -99,10 +99,10 @@ impl Server {
     fn wait_log(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
-            if let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(100)) {
-                if line.contains(text) {
-                    return line;
-                }
+            if let Ok(line) = self.stderr.recv_timeout(Duration::from_millis(100))
+                && line.contains(text)
+            {
+                return line;
             }
         }
         panic!("no log line with {text:?}");

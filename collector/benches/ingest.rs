@@ -180,6 +180,7 @@ async fn collector(
             per_site_burst: 0,
         },
         trust_forwarded_for: false,
+        secure_cookies: false,
         static_dir: None,
         watch: false,
         connections: ConnLimits {

@@ -91,6 +91,13 @@ impl AdminToken {
         store.delete_setting(SETTING).await
     }
 
+    /// Whether `sha256_hex` is this token's SHA-256 (a dashboard session keeps the hash of
+    /// the token it was signed in with, never the token).
+    pub fn matches_sha256_hex(&self, sha256_hex: &str) -> bool {
+        let mut hash = [0u8; 32];
+        hex::decode_to_slice(sha256_hex, &mut hash).is_ok() && bool::from(hash.ct_eq(&self.hash))
+    }
+
     pub fn verify(&self, presented: &str) -> bool {
         sha256(presented).ct_eq(&self.hash).into()
     }

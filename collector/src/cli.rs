@@ -90,6 +90,10 @@ pub struct ServeArgs {
     /// Behind a reverse proxy: take the client address from the last X-Forwarded-For hop.
     #[arg(long, env = "TENPOINT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Mark the dashboard's session cookie `Secure` (browsers then send it over HTTPS only):
+    /// for a collector served over HTTPS by a reverse proxy.
+    #[arg(long, env = "TENPOINT_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     /// Forget the generated admin token so that this start generates and prints a new one.
     #[arg(long)]
     pub reset_admin_token: bool,
@@ -253,6 +257,7 @@ async fn serve(args: ServeArgs) -> ExitCode {
             ..Limits::default()
         },
         trust_forwarded_for: args.trust_forwarded_for,
+        secure_cookies: args.secure_cookies,
         static_dir: static_dir.clone(),
         watch: !args.no_watch,
         connections: ConnLimits {

@@ -164,15 +164,15 @@ pub async fn serve(
         idle_timeout_s = limits.idle_timeout.as_secs_f64(),
         "connection limits"
     );
-    if let (Some(fds), Some(_)) = (fds, limits.max_connections) {
-        if max as u64 + FD_RESERVE > fds {
-            tracing::warn!(
-                max_connections = max,
-                fd_limit = fds,
-                "max connections is above what the open-file limit allows; raise the limit \
+    if let (Some(fds), Some(_)) = (fds, limits.max_connections)
+        && max as u64 + FD_RESERVE > fds
+    {
+        tracing::warn!(
+            max_connections = max,
+            fd_limit = fds,
+            "max connections is above what the open-file limit allows; raise the limit \
                  (ulimit -n, LimitNOFILE=) or accepting will fail when it is reached"
-            );
-        }
+        );
     }
     if !per_address && limits.max_per_address > 0 {
         tracing::info!(
@@ -395,12 +395,12 @@ struct Table {
 impl Table {
     fn remove(&mut self, id: u64) -> Option<Arc<Conn>> {
         let conn = self.conns.remove(&id)?;
-        if let Some(key) = conn.key {
-            if let Some(n) = self.per_address.get_mut(&key) {
-                *n -= 1;
-                if *n == 0 {
-                    self.per_address.remove(&key);
-                }
+        if let Some(key) = conn.key
+            && let Some(n) = self.per_address.get_mut(&key)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.per_address.remove(&key);
             }
         }
         Some(conn)

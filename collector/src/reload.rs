@@ -74,10 +74,11 @@ impl Watch {
     fn new(roots: Vec<PathBuf>, tx: mpsc::Sender<()>) -> Option<Watch> {
         let relevant = Relevant::new(&roots);
         let made = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
-            if let Ok(ev) = ev {
-                if !ev.kind.is_access() && ev.paths.iter().any(|p| relevant.is(p)) {
-                    let _ = tx.try_send(());
-                }
+            if let Ok(ev) = ev
+                && !ev.kind.is_access()
+                && ev.paths.iter().any(|p| relevant.is(p))
+            {
+                let _ = tx.try_send(());
             }
         });
         match made {

@@ -150,10 +150,7 @@ pub async fn build(
     });
 
     let groups = match group_by {
-        Some(g) => Some(Groups {
-            by: g,
-            items: groups(store.nps_histograms(&scope, Some(g)).await?, g),
-        }),
+        Some(g) => Some(groups_in(store, &scope, g).await?),
         None => None,
     };
 
@@ -219,6 +216,35 @@ pub async fn build(
         csat,
         ces,
         gap,
+    })
+}
+
+/// The NPS per group of `by` over `period`: a report's `groups` alone (the dashboard shows
+/// several groupings of one period).
+pub async fn groups_by(
+    store: &dyn Store,
+    site: &str,
+    survey: Option<&Survey>,
+    period: Period,
+    by: GroupBy,
+    now: Millis,
+) -> Result<Groups, StoreError> {
+    let scope = Scope {
+        site,
+        survey: survey.map(|s| s.id.as_str()),
+        period: period.as_of(now),
+    };
+    groups_in(store, &scope, by).await
+}
+
+async fn groups_in(
+    store: &dyn Store,
+    scope: &Scope<'_>,
+    by: GroupBy,
+) -> Result<Groups, StoreError> {
+    Ok(Groups {
+        by,
+        items: groups(store.nps_histograms(scope, Some(by)).await?, by),
     })
 }
 

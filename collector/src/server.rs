@@ -25,6 +25,8 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     pub limits: Limits,
     pub trust_forwarded_for: bool,
+    /// The dashboard's session cookie is `Secure` (served over HTTPS by a proxy).
+    pub secure_cookies: bool,
     pub static_dir: Option<PathBuf>,
     /// Reload site configs when their files change (SIGHUP always works).
     pub watch: bool,
@@ -104,6 +106,7 @@ impl Application {
             limits,
             metrics,
             trust_forwarded_for: cfg.trust_forwarded_for,
+            secure_cookies: cfg.secure_cookies,
             static_dir: cfg.static_dir,
             body_timeout: cfg.connections.body_timeout,
         });

@@ -58,10 +58,10 @@ pub extern "C" fn probe(len: usize, now: u64) -> u32 {
     for q in survey.visible_questions(&SmallMap::new()) {
         let text = q.text_for(None).resolve("en", &config.default_locale);
         // As the widget builds answers: typed, from what the visitor picked.
-        if q.kind == QuestionType::Nps {
-            if let Ok(n) = Nps::new((text.len() % 11) as i64) {
-                answers.insert(q.id.clone(), Answer::Nps(n));
-            }
+        if q.kind == QuestionType::Nps
+            && let Ok(n) = Nps::new((text.len() % 11) as i64)
+        {
+            answers.insert(q.id.clone(), Answer::Nps(n));
         }
     }
     state.record_display(&survey.id, now);

@@ -203,10 +203,10 @@ impl Browser {
     pub async fn wait_widget(&self, within: Duration) -> ShadowRoot {
         let deadline = Instant::now() + within;
         loop {
-            if let Some(root) = self.widget().await {
-                if root.find(Locator::Css("[role=dialog]")).await.is_ok() {
-                    return root;
-                }
+            if let Some(root) = self.widget().await
+                && root.find(Locator::Css("[role=dialog]")).await.is_ok()
+            {
+                return root;
             }
             assert!(
                 Instant::now() < deadline,

@@ -9,7 +9,7 @@ use crate::export::CsvLayout;
 use crate::registry::Site;
 use crate::report::{self, Report};
 use crate::storage::{
-    Erased, GroupBy, Millis, Period, ResponseFilter, Role, StoredResponse, now_ms,
+    Erased, Grant, GroupBy, Millis, Period, ResponseFilter, Role, StoredResponse, now_ms,
 };
 use aide::generate::GenContext;
 use aide::openapi as oa;
@@ -23,6 +23,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use tenpoint_shared::config::Survey;
 use tenpoint_shared::score::Category;
 use tenpoint_shared::wire::check_visitor_id;
 
@@ -115,31 +116,87 @@ async fn site_access(
     need: Role,
 ) -> Result<Arc<Site>, ApiError> {
     state.limit_ip(headers, peer.0)?;
-    if state.admin.check(headers).is_err() {
-        // Not the admin token: perhaps a site token, looked up by its hash (the tokens are
-        // 256-bit random, so the lookup says nothing about any other).
-        let presented = auth::bearer(headers).ok_or(ApiError::Unauthorized)?;
-        let grant = state
-            .store
-            .token_grant(&auth::token_sha256_hex(presented))
+    let presented = auth::bearer(headers).ok_or(ApiError::Unauthorized)?;
+    let access = if state.admin.verify(presented) {
+        Access::Admin
+    } else {
+        // Perhaps a site token, looked up by its hash (the tokens are 256-bit random, so the
+        // lookup says nothing about any other).
+        Access::of_sha256(state, &auth::token_sha256_hex(presented))
             .await?
-            .ok_or(ApiError::Unauthorized)?;
-        if grant.site != site {
-            return Err(ApiError::Forbidden(format!(
-                "this token opens site \"{}\" only",
-                grant.site
-            )));
+            .ok_or(ApiError::Unauthorized)?
+    };
+    access.open(state, site, need)
+}
+
+/// What a token opens: every site (the admin token) or one (a site token's grant). The
+/// dashboard's sessions keep the token's SHA-256 and ask this again on every request, so a
+/// revoked token or a changed admin token signs its sessions out at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Access {
+    Admin,
+    Site(Grant),
+}
+
+impl Access {
+    /// The access of the token with this SHA-256 (hex), if it is live.
+    pub(super) async fn of_sha256(
+        state: &AppState,
+        sha256_hex: &str,
+    ) -> Result<Option<Access>, ApiError> {
+        if state.admin.matches_sha256_hex(sha256_hex) {
+            return Ok(Some(Access::Admin));
         }
-        if need == Role::Admin && grant.role == Role::Viewer {
-            return Err(ApiError::Forbidden(
-                "a viewer token reads reports and responses; erasing needs an admin token".into(),
-            ));
-        }
+        Ok(state.store.token_grant(sha256_hex).await?.map(Access::Site))
     }
-    state
-        .sites
-        .get(site)
-        .ok_or_else(|| ApiError::UnknownSite(site.chars().take(64).collect()))
+
+    /// The live site `site`, if this access opens it for `need`.
+    pub(super) fn open(
+        &self,
+        state: &AppState,
+        site: &str,
+        need: Role,
+    ) -> Result<Arc<Site>, ApiError> {
+        if let Access::Site(grant) = self {
+            if grant.site != site {
+                return Err(ApiError::Forbidden(format!(
+                    "this token opens site \"{}\" only",
+                    grant.site
+                )));
+            }
+            if need == Role::Admin && grant.role == Role::Viewer {
+                return Err(ApiError::Forbidden(
+                    "a viewer token reads reports and responses; erasing needs an admin token"
+                        .into(),
+                ));
+            }
+        }
+        state
+            .sites
+            .get(site)
+            .ok_or_else(|| ApiError::UnknownSite(site.chars().take(64).collect()))
+    }
+}
+
+/// The survey a report or listing asks for, by id; `None` for the whole site.
+pub(super) fn survey_of<'a>(
+    site: &'a Site,
+    id: Option<&str>,
+) -> Result<Option<&'a Survey>, ApiError> {
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    site.config.survey(id).map(Some).ok_or_else(|| {
+        let hint = tenpoint_shared::config::did_you_mean(
+            id,
+            site.config.surveys.iter().map(|s| s.id.as_str()),
+        );
+        ApiError::NotFound(format!(
+            "site \"{}\" has no survey \"{}\"{hint}",
+            site.config.site,
+            id.chars().take(64).collect::<String>()
+        ))
+    })
 }
 
 /// `2026-11-01` (midnight UTC; as `to`, the end of that day) or RFC 3339 (`2026-11-01T12:00:00Z`),
@@ -169,7 +226,11 @@ fn parse_any_time(name: &str, value: &str, end_of_day: bool) -> Result<Millis, A
     Ok(if end_of_day { start + DAY_MS } else { start })
 }
 
-fn period(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Period, ApiError> {
+pub(super) fn period(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Millis,
+) -> Result<Period, ApiError> {
     let to = match to {
         Some(v) => parse_time("to", v, true)?,
         None => now,
@@ -225,20 +286,7 @@ pub async fn report(
     Query(p): Query<ReportParams>,
 ) -> Result<Json<Report>, ApiError> {
     let entry = owner.0;
-    let survey = match &p.survey {
-        Some(id) => Some(entry.config.survey(id).ok_or_else(|| {
-            let hint = tenpoint_shared::config::did_you_mean(
-                id,
-                entry.config.surveys.iter().map(|s| s.id.as_str()),
-            );
-            ApiError::NotFound(format!(
-                "site \"{}\" has no survey \"{}\"{hint}",
-                entry.config.site,
-                id.chars().take(64).collect::<String>()
-            ))
-        })?),
-        None => None,
-    };
+    let survey = survey_of(&entry, p.survey.as_deref())?;
     let now = now_ms();
     let period = period_of(p.from.as_ref(), p.to.as_ref(), now)?;
     let report = report::build(

@@ -5,6 +5,7 @@
 mod admin;
 mod body;
 mod cors;
+pub mod dashboard;
 pub mod openapi;
 mod ops;
 mod public;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The dashboard's session cookie is `Secure`.
+    pub secure_cookies: bool,
     /// Static files served at `/` (the demo shop), if any.
     pub static_dir: Option<PathBuf>,
     /// How long a submission's body may take to arrive once its handler reads it.
@@ -93,6 +96,7 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let (app, doc) = openapi::finish(routes());
     let mut app = app
+        .merge(dashboard::router(&state))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(Extension(doc));
     app = match &state.static_dir {

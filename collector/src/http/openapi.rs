@@ -121,10 +121,10 @@ fn prune_schemas(doc: &mut Value) {
     }
     let mut used = std::collections::BTreeSet::new();
     while let Some(name) = todo.pop() {
-        if used.insert(name.to_owned()) {
-            if let Some(schema) = schemas.get(name) {
-                refs(schema, &mut todo);
-            }
+        if used.insert(name.to_owned())
+            && let Some(schema) = schemas.get(name)
+        {
+            refs(schema, &mut todo);
         }
     }
     if let Some(Value::Object(all)) = doc.pointer_mut("/components/schemas") {

@@ -74,10 +74,10 @@ impl WriteHealth {
     fn probed(&self, result: Result<(), &StoreError>) {
         match result {
             Ok(()) => {
-                if let Ok(mut f) = self.failure.lock() {
-                    if f.take().is_some() {
-                        tracing::info!("writes commit again");
-                    }
+                if let Ok(mut f) = self.failure.lock()
+                    && f.take().is_some()
+                {
+                    tracing::info!("writes commit again");
                 }
             }
             Err(e) => self.failed(e),

@@ -13,6 +13,7 @@ mod reads;
 mod report_sql;
 mod rollup_delta;
 mod rollup_sql;
+mod sessions;
 mod sql_store;
 mod sqlite;
 mod tokens;
@@ -545,6 +546,27 @@ pub trait Store: Send + Sync + 'static {
 
     /// What the live token with this SHA-256 (hex) opens, if any.
     async fn token_grant(&self, sha256_hex: &str) -> Result<Option<Grant>, StoreError>;
+
+    /// Stores a new dashboard session (`data` is its record as JSON) unless the id is taken;
+    /// whether it was stored. Deletes expired sessions on the way.
+    async fn create_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: Millis,
+    ) -> Result<bool, StoreError>;
+
+    async fn save_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: Millis,
+    ) -> Result<(), StoreError>;
+
+    /// A session's record, unless it has expired or was deleted.
+    async fn load_session(&self, id: &str) -> Result<Option<String>, StoreError>;
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
 }
 
 /// `AND survey = $2` when the scope names a survey (the caller binds it second).

@@ -8,6 +8,7 @@ use super::reads::{
     CountRow, DisplayCountsRow, GapSumsRow, HistogramRow, ListedRow, Reads, ScoreCountRow,
     SettingRow,
 };
+use super::sessions::{SessionRow, Sessions};
 use super::tokens::{GrantRow, TokenRow, Tokens};
 use super::writes::{
     DisplayRow, ErasedDisplay, ErasedResponse, ErasedScore, ResponseRow, ScoreRow, Writes,
@@ -50,6 +51,7 @@ where
     for<'r> ListedRow: FromRow<'r, DB::Row>,
     for<'r> TokenRow: FromRow<'r, DB::Row>,
     for<'r> GrantRow: FromRow<'r, DB::Row>,
+    for<'r> SessionRow: FromRow<'r, DB::Row>,
 {
     fn backend(&self) -> &'static str {
         DB::BACKEND
@@ -167,5 +169,31 @@ where
 
     async fn token_grant(&self, sha256_hex: &str) -> Result<Option<Grant>, StoreError> {
         Tokens::<DB>::grant(&self.reader, sha256_hex).await
+    }
+
+    async fn create_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: Millis,
+    ) -> Result<bool, StoreError> {
+        Ok(Sessions::<DB>::create(&self.writer, id, data, expires_at, now_ms()).await?)
+    }
+
+    async fn save_session(
+        &self,
+        id: &str,
+        data: &str,
+        expires_at: Millis,
+    ) -> Result<(), StoreError> {
+        Ok(Sessions::<DB>::save(&self.writer, id, data, expires_at).await?)
+    }
+
+    async fn load_session(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(Sessions::<DB>::load(&self.reader, id, now_ms()).await?)
+    }
+
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+        Ok(Sessions::<DB>::delete(&self.writer, id).await?)
     }
 }

@@ -423,10 +423,10 @@ async fn at_the_global_cap_a_connection_silent_for_a_while_makes_room() {
 async fn until_served(app: &TestApp) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        if let Ok(res) = reqwest::get(app.url("/metrics")).await {
-            if res.status() == 200 {
-                return res.text().await.unwrap();
-            }
+        if let Ok(res) = reqwest::get(app.url("/metrics")).await
+            && res.status() == 200
+        {
+            return res.text().await.unwrap();
         }
         assert!(Instant::now() < deadline, "no room came back");
         tokio::time::sleep(Duration::from_millis(20)).await;

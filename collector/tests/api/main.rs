@@ -7,6 +7,7 @@ mod admin;
 mod bad_input;
 mod connections;
 mod cors_and_limits;
+mod dashboard;
 mod faults;
 mod forgery;
 mod ingest;

@@ -117,13 +117,13 @@ impl TestDb {
     }
 
     pub async fn cleanup(self) {
-        if let Some((url, schema)) = &self.schema {
-            if let Ok(admin) = sqlx::PgPool::connect(url).await {
-                let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(&admin)
-                    .await;
-                admin.close().await;
-            }
+        if let Some((url, schema)) = &self.schema
+            && let Ok(admin) = sqlx::PgPool::connect(url).await
+        {
+            let _ = sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&admin)
+                .await;
+            admin.close().await;
         }
     }
 }
@@ -203,6 +203,7 @@ impl TestApp {
             admin_token: Some(TOKEN.into()),
             limits: opts.limits,
             trust_forwarded_for: opts.trust_forwarded_for,
+            secure_cookies: false,
             static_dir: None,
             watch: opts.watch,
             connections: opts.connections,

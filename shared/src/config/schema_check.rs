@@ -109,27 +109,27 @@ impl<'s> SchemaChecker<'s> {
         {
             return self.check_alternatives(branches, value, path, out, ph);
         }
-        if let Some(types) = schema.get("type") {
-            if !type_matches(types, value) {
-                out.push(Issue::new(
-                    path.clone(),
-                    format!(
-                        "expected {}, found {}",
-                        describe_types(types),
-                        describe_value(value)
-                    ),
-                ));
+        if let Some(types) = schema.get("type")
+            && !type_matches(types, value)
+        {
+            out.push(Issue::new(
+                path.clone(),
+                format!(
+                    "expected {}, found {}",
+                    describe_types(types),
+                    describe_value(value)
+                ),
+            ));
+            return false;
+        }
+        if let Some(allowed) = allowed_strings(schema)
+            && let Some(s) = value.as_str()
+        {
+            if !allowed.contains(&s) {
+                out.push(Issue::new(path.clone(), one_of_message(&allowed, s)));
                 return false;
             }
-        }
-        if let Some(allowed) = allowed_strings(schema) {
-            if let Some(s) = value.as_str() {
-                if !allowed.contains(&s) {
-                    out.push(Issue::new(path.clone(), one_of_message(&allowed, s)));
-                    return false;
-                }
-                return true;
-            }
+            return true;
         }
         if let Some(n) = value.as_f64() {
             let min = schema.get("minimum").and_then(Value::as_f64);

@@ -328,25 +328,25 @@ impl Validator {
             match target.kind.scale() {
                 Some((lo, hi)) if target.kind != QuestionType::Gap => {
                     for (name, v) in [("min", range.min), ("max", range.max)] {
-                        if let Some(v) = v {
-                            if v < i64::from(lo) || v > i64::from(hi) {
-                                self.push(
-                                    path.key("score").key(name),
-                                    format!(
-                                        "{v} is outside the {} scale {lo}–{hi}",
-                                        target.kind.as_str()
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                    if let (Some(a), Some(b)) = (range.min, range.max) {
-                        if a > b {
+                        if let Some(v) = v
+                            && (v < i64::from(lo) || v > i64::from(hi))
+                        {
                             self.push(
-                                path.key("score"),
-                                format!("min {a} is greater than max {b}"),
+                                path.key("score").key(name),
+                                format!(
+                                    "{v} is outside the {} scale {lo}–{hi}",
+                                    target.kind.as_str()
+                                ),
                             );
                         }
+                    }
+                    if let (Some(a), Some(b)) = (range.min, range.max)
+                        && a > b
+                    {
+                        self.push(
+                            path.key("score"),
+                            format!("min {a} is greater than max {b}"),
+                        );
                     }
                     if range.min.is_none() && range.max.is_none() {
                         self.push(path.key("score"), "give \"min\", \"max\" or both");
@@ -445,13 +445,13 @@ impl Validator {
             }
         }
         for (k, m) in &a.attributes {
-            if let AttributeMatch::AnyOf(list) = m {
-                if list.is_empty() {
-                    self.push(
-                        path.key("attributes").key(k),
-                        "an empty list matches nobody; list allowed values",
-                    );
-                }
+            if let AttributeMatch::AnyOf(list) = m
+                && list.is_empty()
+            {
+                self.push(
+                    path.key("attributes").key(k),
+                    "an empty list matches nobody; list allowed values",
+                );
             }
         }
     }

@@ -377,10 +377,10 @@ impl<'a> Context<'a> {
             }
         }
         for (name, value) in [("location", self.location), ("channel", self.channel)] {
-            if let Some(v) = value {
-                if let Err(m) = check_label(v) {
-                    errs.push(FieldError::new(root.key(name), m));
-                }
+            if let Some(v) = value
+                && let Err(m) = check_label(v)
+            {
+                errs.push(FieldError::new(root.key(name), m));
             }
         }
         if self.attributes.len() > limits::MAX_ATTRIBUTES {

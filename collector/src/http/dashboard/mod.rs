@@ -1,0 +1,327 @@
+//! The owner's dashboard: server-rendered pages under `/dashboard` (askama templates in
+//! `collector/templates/dashboard/`), behind a sign-in with the admin token or a site token.
+//! Every filter is in the URL, so a view can be bookmarked and shared; the pages work without
+//! JavaScript. They are not part of the API document: they are HTML for people, and the
+//! numbers they show come from the same `report::build` as `GET /v1/sites/{site}/report`,
+//! whose JSON each page links to.
+
+mod overview;
+mod sessions;
+
+use super::admin::Access;
+use super::{AppState, Peer};
+use crate::auth;
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use std::sync::Arc;
+use tower_sessions::Session;
+
+use sessions::Signed;
+
+/// A token is 16 to a few dozen characters; anything longer is not one.
+const MAX_TOKEN_CHARS: usize = 256;
+
+/// The dashboard's routes, with their sessions and the same-origin check of every form.
+pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/dashboard", get(index))
+        .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
+        .route("/dashboard/sign-out", post(sign_out))
+        .route("/dashboard/assets/dashboard.css", get(stylesheet))
+        .route("/dashboard/{site}", get(overview::page))
+        .route("/dashboard/{site}/report.json", get(overview::json))
+        .layer(middleware::from_fn(same_origin))
+        .layer(sessions::layer(state.store.clone(), state.secure_cookies))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/refused.html")]
+struct RefusedPage<'a> {
+    signed_in: bool,
+    title: &'a str,
+    message: String,
+}
+
+/// A refusal as a page, with the API error's status and message (which never carry details
+/// of a failure: those go to the log).
+pub fn page_error(e: ApiError) -> Response {
+    let status = e.status();
+    let title = match status {
+        StatusCode::FORBIDDEN => "Not yours to see",
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::BAD_REQUEST => "That view cannot be shown",
+        StatusCode::TOO_MANY_REQUESTS => "Too many requests",
+        _ => "Something went wrong",
+    };
+    render(
+        status,
+        &RefusedPage {
+            signed_in: true,
+            title,
+            message: e.to_string(),
+        },
+    )
+}
+
+/// A template rendered with a status; a template that fails to render (it cannot, short of a
+/// bug) is a logged 500.
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dashboard template failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// CSRF: a request that changes state (every POST here) must come from a page of this
+/// collector. Browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`;
+/// with the session cookie's `SameSite=Strict` a forged form from another site neither
+/// carries the session nor passes this check. Requests without either header (curl, old
+/// browsers) carry no cookie a forgery could ride on.
+async fn same_origin(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD) || from_here(req.headers()) {
+        return next.run(req).await;
+    }
+    page_error(ApiError::Forbidden(
+        "this form was sent from another site; open the dashboard and send it from there".into(),
+    ))
+}
+
+fn from_here(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("?"));
+    let fetch_ok = text("sec-fetch-site").is_none_or(|v| v == "same-origin" || v == "none");
+    let origin_ok = match text(header::ORIGIN.as_str()) {
+        None => true,
+        Some(origin) => {
+            let host = text(header::HOST.as_str());
+            origin
+                .split_once("://")
+                .is_some_and(|(_, authority)| Some(authority) == host)
+        }
+    };
+    fetch_ok && origin_ok
+}
+
+/// Where to go after signing in: a dashboard path of this collector, nothing else (an open
+/// redirect would let a link through the sign-in page lead anywhere).
+fn next_path(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if (n == "/dashboard"
+                || n.starts_with("/dashboard/")
+                || n.starts_with("/dashboard?"))
+                && !n.contains("//")
+                && !n.contains('\\') =>
+        {
+            n.to_owned()
+        }
+        _ => "/dashboard".to_owned(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/sign_in.html")]
+struct SignInPage {
+    signed_in: bool,
+    next: String,
+    message: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextParam {
+    next: Option<String>,
+}
+
+async fn sign_in_page(q: Result<Query<NextParam>, QueryRejection>) -> Response {
+    let next = next_path(q.as_ref().ok().and_then(|q| q.next.as_deref()));
+    render(
+        StatusCode::OK,
+        &SignInPage {
+            signed_in: false,
+            next,
+            message: None,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct SignIn {
+    token: String,
+    next: Option<String>,
+}
+
+/// Checks the token (within the address limits, like every admin request), then starts a
+/// session under a new id (a session id fixed by someone else before sign-in is dropped)
+/// holding the token's hash.
+async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    peer: Peer,
+    headers: HeaderMap,
+    session: Session,
+    form: Result<Form<SignIn>, FormRejection>,
+) -> Response {
+    if let Err(e) = state.limit_ip(&headers, peer.0) {
+        return page_error(e);
+    }
+    let Ok(Form(form)) = form else {
+        return refused_sign_in(
+            StatusCode::BAD_REQUEST,
+            None,
+            "Send the form's token field.",
+        );
+    };
+    let next = next_path(form.next.as_deref());
+    let token = form.token.trim();
+    if token.is_empty() || token.chars().count() > MAX_TOKEN_CHARS {
+        return refused_sign_in(StatusCode::UNAUTHORIZED, Some(next), WRONG_TOKEN);
+    }
+    let hash = auth::token_sha256_hex(token);
+    match Access::of_sha256(&state, &hash).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return refused_sign_in(StatusCode::UNAUTHORIZED, Some(next), WRONG_TOKEN),
+        Err(e) => return page_error(e),
+    }
+    let started = async {
+        session.cycle_id().await?;
+        session.insert(sessions::TOKEN_KEY, &hash).await
+    };
+    if let Err(e) = started.await {
+        tracing::error!(error = %e, "dashboard session not stored");
+        return page_error(ApiError::Unavailable);
+    }
+    Redirect::to(&next).into_response()
+}
+
+const WRONG_TOKEN: &str = "That token is not valid, or it was revoked.";
+
+fn refused_sign_in(status: StatusCode, next: Option<String>, message: &str) -> Response {
+    render(
+        status,
+        &SignInPage {
+            signed_in: false,
+            next: next.unwrap_or_else(|| "/dashboard".into()),
+            message: Some(message.into()),
+        },
+    )
+}
+
+/// Deletes the session from the database (on every collector) and the cookie.
+async fn sign_out(session: Session) -> Response {
+    if let Err(e) = session.flush().await {
+        tracing::error!(error = %e, "dashboard session not deleted");
+        return page_error(ApiError::Unavailable);
+    }
+    Redirect::to("/dashboard/sign-in").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/sites.html")]
+struct SitesPage {
+    signed_in: bool,
+    sites: Vec<String>,
+}
+
+/// The admin picks a site; a site token goes straight to its own.
+async fn index(State(state): State<Arc<AppState>>, signed: Signed) -> Response {
+    match signed.access {
+        Access::Site(grant) => {
+            Redirect::to(&format!("/dashboard/{}", urlencode(&grant.site))).into_response()
+        }
+        Access::Admin => {
+            let current = state.sites.current();
+            let mut sites: Vec<String> = current.ids().map(str::to_owned).collect();
+            sites.sort();
+            render(
+                StatusCode::OK,
+                &SitesPage {
+                    signed_in: true,
+                    sites,
+                },
+            )
+        }
+    }
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("dashboard.css"),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn only_dashboard_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            next_path(Some("/dashboard/shop?survey=a")),
+            "/dashboard/shop?survey=a"
+        );
+        assert_eq!(next_path(Some("/dashboard?x")), "/dashboard?x");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/dashboard",
+            "/dashboard//evil.example",
+            "/dashboardx",
+            "/dashboard/\\evil",
+            "/v1/sites/shop/report",
+        ] {
+            assert_eq!(next_path(Some(bad)), "/dashboard", "{bad}");
+        }
+        assert_eq!(next_path(None), "/dashboard");
+    }
+
+    #[test]
+    fn forms_must_come_from_this_collector() {
+        let headers = |pairs: &[(&'static str, &'static str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(*k, HeaderValue::from_static(v));
+            }
+            h
+        };
+        assert!(from_here(&headers(&[("host", "a.example:8080")])));
+        assert!(from_here(&headers(&[
+            ("host", "a.example:8080"),
+            ("origin", "http://a.example:8080"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        assert!(!from_here(&headers(&[
+            ("host", "a.example:8080"),
+            ("origin", "http://evil.example"),
+        ])));
+        assert!(!from_here(&headers(&[
+            ("host", "a.example:8080"),
+            ("origin", "null"),
+        ])));
+        assert!(!from_here(&headers(&[
+            ("host", "a.example:8080"),
+            ("sec-fetch-site", "cross-site"),
+        ])));
+        assert!(!from_here(&headers(&[
+            ("host", "a.example:8080"),
+            ("sec-fetch-site", "same-site"),
+        ])));
+    }
+}

@@ -1,0 +1,440 @@
+//! The overview of one site (or one survey of it) over a period: NPS with its interval and n,
+//! the split and the 0–10 histogram, the change against the period before with its p-value,
+//! how many saw and answered the survey, the trend, the NPS per place and context, and the
+//! survey's CSAT, CES and GAP questions. Numbers are formatted here, once; the page and its
+//! `report.json` show the same [`Numbers`].
+
+use super::super::admin::{period, survey_of};
+use super::super::{AppState, Path, SitePath};
+use super::{Signed, page_error, render, urlencode};
+use crate::error::ApiError;
+use crate::report::{self, Group, Groups, Report};
+use crate::storage::{GroupBy, Role, now_ms};
+use askama::Template;
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tenpoint_shared::stats::{Interval, NpsSummary};
+
+/// The groupings shown under "Where", in this order.
+const WHERE: [GroupBy; 5] = [
+    GroupBy::Location,
+    GroupBy::Page,
+    GroupBy::Channel,
+    GroupBy::Locale,
+    GroupBy::Device,
+];
+const TRENDS: [GroupBy; 3] = [GroupBy::Day, GroupBy::Week, GroupBy::Month];
+
+/// The view's filters, as the URL carries them. A form sends empty fields for "none".
+#[derive(Debug, Default, Deserialize)]
+pub struct ViewParams {
+    survey: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    trend: Option<String>,
+}
+
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Everything the overview shows, as computed: the report (with the trend as its groups)
+/// and one grouping per entry of [`WHERE`] that has answers.
+#[derive(Debug, Serialize)]
+pub struct Numbers {
+    pub report: Report,
+    pub breakdowns: Vec<Groups>,
+}
+
+async fn numbers(
+    state: &AppState,
+    signed: &Signed,
+    site: &str,
+    q: Result<Query<ViewParams>, QueryRejection>,
+) -> Result<(Numbers, ViewParams), ApiError> {
+    let entry = signed.access.open(state, site, Role::Viewer)?;
+    let Query(q) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let survey = survey_of(&entry, given(&q.survey))?;
+    let trend = match given(&q.trend) {
+        None => GroupBy::Week,
+        Some(t) => GroupBy::parse(t)
+            .filter(|g| TRENDS.contains(g))
+            .ok_or_else(|| ApiError::BadRequest("trend must be day, week or month".into()))?,
+    };
+    let now = now_ms();
+    let period = period(given(&q.from), given(&q.to), now)?;
+    let store = state.store.as_ref();
+    let config = &entry.config;
+    let report = report::build(store, &config.site, survey, period, Some(trend), now).await?;
+    let mut breakdowns = Vec::new();
+    for by in WHERE {
+        let groups = report::groups_by(store, &config.site, survey, period, by, now).await?;
+        // A context nobody sent (every answer without a channel, say) is one empty key.
+        if groups.items.iter().any(|g| !g.key.is_empty()) {
+            breakdowns.push(groups);
+        }
+    }
+    Ok((Numbers { report, breakdowns }, q))
+}
+
+/// `GET /dashboard/{site}/report.json`: the overview's numbers, for a spreadsheet or a check.
+pub async fn json(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<ViewParams>, QueryRejection>,
+) -> Response {
+    match numbers(&state, &signed, &site, q).await {
+        Ok((n, _)) => Json(n).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<ViewParams>, QueryRejection>,
+) -> Response {
+    let (n, q) = match numbers(&state, &signed, &site, q).await {
+        Ok(v) => v,
+        Err(e) => return page_error(e),
+    };
+    let Some(entry) = state.sites.get(&site) else {
+        return page_error(ApiError::UnknownSite(site.chars().take(64).collect()));
+    };
+    render(StatusCode::OK, &OverviewPage::new(&entry.config, &n, &q))
+}
+
+/// One decimal: the precision an NPS or a mean is worth reading at.
+fn num(x: Option<f64>) -> String {
+    x.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
+}
+
+fn interval(ci: Option<Interval>) -> String {
+    ci.map_or_else(|| "–".into(), |c| format!("{:.1} to {:.1}", c.low, c.high))
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        return "–".into();
+    }
+    format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+}
+
+/// The date part of an RFC 3339 time, for a date field.
+fn date(rfc3339: &str) -> String {
+    rfc3339.get(..10).unwrap_or_default().to_owned()
+}
+
+struct Choice {
+    id: String,
+    selected: bool,
+}
+
+struct Score {
+    score: String,
+    interval: String,
+    n: u64,
+    low_n: bool,
+}
+
+impl Score {
+    fn of(s: &NpsSummary) -> Self {
+        Score {
+            score: num(s.score),
+            interval: interval(s.ci95),
+            n: s.n,
+            low_n: s.low_n,
+        }
+    }
+}
+
+struct Share {
+    label: &'static str,
+    count: u64,
+    share: String,
+}
+
+struct Bar {
+    score: usize,
+    count: u64,
+}
+
+struct Funnel {
+    shown: u64,
+    dismissed: u64,
+    responses: u64,
+    rate: String,
+}
+
+struct Row {
+    key: String,
+    score: String,
+    interval: String,
+    n: u64,
+    low_n: bool,
+    rank: String,
+}
+
+struct Table {
+    caption: String,
+    key: &'static str,
+    rows: Vec<Row>,
+}
+
+impl Table {
+    fn of(g: &Groups, caption: String) -> Self {
+        let key = match g.by {
+            GroupBy::Day => "Day",
+            GroupBy::Week => "Week",
+            GroupBy::Month => "Month",
+            GroupBy::Page => "Page",
+            GroupBy::Location => "Location",
+            GroupBy::Channel => "Channel",
+            GroupBy::Locale => "Language",
+            GroupBy::Device => "Device",
+        };
+        let row = |g: &Group| Row {
+            key: if g.key.is_empty() {
+                "(none)".into()
+            } else {
+                g.key.clone()
+            },
+            score: num(g.nps.score),
+            interval: interval(g.nps.ci95),
+            n: g.nps.n,
+            low_n: g.nps.low_n,
+            rank: g.rank.map_or_else(|| "–".into(), |r| r.to_string()),
+        };
+        Table {
+            caption,
+            key,
+            rows: g.items.iter().map(row).collect(),
+        }
+    }
+}
+
+struct ScoreRow {
+    question: String,
+    measure: &'static str,
+    value: String,
+    interval: String,
+    n: u64,
+}
+
+struct GapRow {
+    question: String,
+    aspect: String,
+    expectation: String,
+    experience: String,
+    gap: String,
+    interval: String,
+    n: u64,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/overview.html")]
+struct OverviewPage {
+    signed_in: bool,
+    site: String,
+    survey: Option<String>,
+    surveys: Vec<Choice>,
+    trends: Vec<Choice>,
+    from: String,
+    to: String,
+    /// The view's query string (with `?`), for the links that keep it.
+    query: String,
+    nps: Score,
+    change: String,
+    split: Vec<Share>,
+    histogram: Vec<Bar>,
+    funnel: Funnel,
+    trend: Table,
+    breakdowns: Vec<Table>,
+    scores: Vec<ScoreRow>,
+    gaps: Vec<GapRow>,
+}
+
+impl OverviewPage {
+    fn new(config: &tenpoint_shared::config::SiteConfig, n: &Numbers, q: &ViewParams) -> Self {
+        let r = &n.report;
+        let nps = &r.nps;
+        let change = match &r.change {
+            None => "No change to show: this period or the one before has no answers.".into(),
+            Some(c) => format!(
+                "{:+.1} points against {} to {} (95% interval {:.1} to {:.1}, p = {:.3}): {}.",
+                c.change.delta,
+                date(&r.previous.period.from),
+                date(&r.previous.period.to),
+                c.change.ci95.low,
+                c.change.ci95.high,
+                c.change.p,
+                if c.significant {
+                    "a significant change"
+                } else {
+                    "not a significant change"
+                }
+            ),
+        };
+        let trend_by = r.groups.as_ref().map_or(GroupBy::Week, |g| g.by);
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        for (k, v) in [
+            ("survey", given(&q.survey)),
+            ("from", given(&q.from)),
+            ("to", given(&q.to)),
+            ("trend", given(&q.trend)),
+        ] {
+            if let Some(v) = v {
+                query.push((k, v));
+            }
+        }
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            let pairs: Vec<String> = query
+                .iter()
+                .map(|(k, v)| format!("{k}={}", urlencode(v)))
+                .collect();
+            format!("?{}", pairs.join("&"))
+        };
+        let mut scores = Vec::new();
+        for c in &r.csat {
+            scores.push(ScoreRow {
+                question: c.question.clone(),
+                measure: "CSAT, % satisfied",
+                value: num(c.summary.percent),
+                interval: interval(c.summary.ci95),
+                n: c.summary.n,
+            });
+        }
+        for c in &r.ces {
+            scores.push(ScoreRow {
+                question: c.question.clone(),
+                measure: "CES, mean of 1–7",
+                value: num(c.summary.mean),
+                interval: interval(c.summary.ci95),
+                n: c.summary.n,
+            });
+        }
+        let mut gaps: Vec<GapRow> = Vec::new();
+        for q in &r.gap {
+            let mut aspects: Vec<_> = q.aspects.iter().collect();
+            aspects.sort_by(|a, b| {
+                a.gap
+                    .unwrap_or(f64::MAX)
+                    .total_cmp(&b.gap.unwrap_or(f64::MAX))
+            });
+            for a in aspects {
+                gaps.push(GapRow {
+                    question: q.question.clone(),
+                    aspect: a.aspect.clone(),
+                    expectation: num(a.expectation),
+                    experience: num(a.experience),
+                    gap: num(a.gap),
+                    interval: interval(a.ci95),
+                    n: a.n,
+                });
+            }
+        }
+        OverviewPage {
+            signed_in: true,
+            site: config.site.clone(),
+            survey: r.survey.clone(),
+            surveys: config
+                .surveys
+                .iter()
+                .map(|s| Choice {
+                    id: s.id.clone(),
+                    selected: r.survey.as_deref() == Some(s.id.as_str()),
+                })
+                .collect(),
+            trends: TRENDS
+                .iter()
+                .map(|t| Choice {
+                    id: t.as_str().into(),
+                    selected: *t == trend_by,
+                })
+                .collect(),
+            from: date(&r.period.from),
+            // `to` is exclusive; the date field shows the last day the view includes.
+            to: given(&q.to).map_or_else(|| date(&r.period.to), str::to_owned),
+            query,
+            nps: Score::of(nps),
+            change,
+            split: vec![
+                Share {
+                    label: "Promoters (9–10)",
+                    count: nps.promoters,
+                    share: percent(nps.promoters, nps.n),
+                },
+                Share {
+                    label: "Passives (7–8)",
+                    count: nps.passives,
+                    share: percent(nps.passives, nps.n),
+                },
+                Share {
+                    label: "Detractors (0–6)",
+                    count: nps.detractors,
+                    share: percent(nps.detractors, nps.n),
+                },
+            ],
+            histogram: nps
+                .histogram
+                .iter()
+                .enumerate()
+                .map(|(score, &count)| Bar { score, count })
+                .collect(),
+            funnel: Funnel {
+                shown: r.displays.shown,
+                dismissed: r.displays.dismissed,
+                responses: r.responses,
+                rate: r
+                    .response_rate
+                    .map_or_else(|| "–".into(), |x| format!("{:.1}%", 100.0 * x)),
+            },
+            trend: r.groups.as_ref().map_or_else(
+                || Table {
+                    caption: String::new(),
+                    key: "Week",
+                    rows: Vec::new(),
+                },
+                |g| Table::of(g, format!("NPS per {}", g.by.as_str())),
+            ),
+            breakdowns: n
+                .breakdowns
+                .iter()
+                .map(|g| Table::of(g, format!("NPS per {}", g.by.as_str())))
+                .collect(),
+            scores,
+            gaps,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_shown_at_one_decimal() {
+        assert_eq!(num(Some(42.857)), "42.9");
+        assert_eq!(num(Some(-3.04)), "-3.0");
+        assert_eq!(num(None), "–");
+        assert_eq!(
+            interval(Some(Interval {
+                low: -12.25,
+                high: 30.0
+            })),
+            "-12.2 to 30.0"
+        );
+        assert_eq!(percent(1, 3), "33.3%");
+        assert_eq!(percent(1, 0), "–");
+        assert_eq!(date("2026-11-01T00:00:00Z"), "2026-11-01");
+    }
+}

@@ -1,0 +1,366 @@
+//! The dashboard over HTTP: nothing without a session, sign-in with the admin token or a site
+//! token, the session cookie's attributes, sign-out and revocation ending a session on the
+//! server, forms refused from another origin, a viewer kept to its site, the overview's
+//! numbers equal to the report API's, and hostile text shown as text.
+
+use crate::on_both;
+use crate::support::{Backend, Options, TOKEN, TestApp, demo_config, new_id};
+use futures_util::future::join_all;
+use reqwest::redirect::Policy;
+use reqwest::{Client, StatusCode, header};
+use serde_json::{Value, json};
+use tenpoint_collector::auth::SiteTokenSecret;
+use tenpoint_collector::report::rfc3339;
+use tenpoint_collector::storage::{NewToken, Role, now_ms};
+
+on_both!(
+    pages_need_a_session,
+    sign_in_sets_a_strict_cookie_and_sign_out_ends_it,
+    a_viewer_sees_its_own_site_until_revoked,
+    the_overview_shows_the_report_apis_numbers,
+);
+
+/// A browser that does not follow redirects, so each hop can be checked.
+fn browser() -> Client {
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
+fn location(res: &reqwest::Response) -> String {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Signs in with `token`; returns the `name=value` of the session cookie and the whole
+/// `Set-Cookie` line.
+async fn sign_in(app: &TestApp, token: &str, next: &str) -> (String, String) {
+    let res = browser()
+        .post(app.url("/dashboard/sign-in"))
+        .form(&[("token", token), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in");
+    assert_eq!(location(&res), next);
+    let line = res
+        .headers()
+        .get(header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let pair = line.split(';').next().unwrap().trim().to_owned();
+    (pair, line)
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut req = browser().get(app.url(path));
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.send().await.unwrap()
+}
+
+async fn add_token(app: &TestApp, site: &str, role: Role) -> (String, String) {
+    let secret = SiteTokenSecret::generate().unwrap();
+    app.db
+        .store
+        .add_token(&NewToken {
+            id: &secret.id,
+            site,
+            name: "Support team",
+            role,
+            sha256_hex: &secret.sha256_hex,
+            created_at: now_ms(),
+        })
+        .await
+        .unwrap();
+    (secret.id, secret.token)
+}
+
+async fn pages_need_a_session(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    for path in [
+        "/dashboard",
+        "/dashboard/demo-shop",
+        "/dashboard/demo-shop/report.json?survey=post-purchase",
+    ] {
+        // No cookie, a made-up one, and the bearer token of the API (pages want a session).
+        for cookie in [None, Some("tenpoint_session=AAAAAAAAAAAAAAAAAAAAAA")] {
+            let res = get(&app, path, cookie).await;
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path} {cookie:?}");
+            let to = location(&res);
+            assert!(
+                to.starts_with("/dashboard/sign-in?next=%2Fdashboard"),
+                "{to}"
+            );
+        }
+        let res = browser()
+            .get(app.url(path))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{path} with a bearer token"
+        );
+    }
+    // The sign-in page is a form that works without JavaScript.
+    let page = get(&app, "/dashboard/sign-in?next=/dashboard/demo-shop", None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"<form method="post" action="/dashboard/sign-in""#));
+    assert!(html.contains(r#"name="next" value="/dashboard/demo-shop""#));
+    // A link through the sign-in page cannot lead off the dashboard.
+    let page = get(&app, "/dashboard/sign-in?next=https://evil.example/", None).await;
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains(r#"name="next" value="/dashboard""#)
+    );
+    app.stop().await;
+}
+
+async fn sign_in_sets_a_strict_cookie_and_sign_out_ends_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    // A wrong token: the form again, with the reason, and no session.
+    let res = browser()
+        .post(app.url("/dashboard/sign-in"))
+        .form(&[
+            ("token", "not-a-token-of-this-collector"),
+            ("next", "/dashboard"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    assert!(res.text().await.unwrap().contains("not valid"));
+
+    let (cookie, line) = sign_in(&app, TOKEN, "/dashboard").await;
+    let attrs: Vec<String> = line.split(';').map(|a| a.trim().to_lowercase()).collect();
+    for want in ["httponly", "samesite=strict", "path=/dashboard"] {
+        assert!(attrs.iter().any(|a| a == want), "{want} in {line}");
+    }
+    assert!(
+        !attrs.iter().any(|a| a == "secure"),
+        "plain HTTP: not Secure unless --secure-cookies"
+    );
+    assert!(
+        !line.contains(TOKEN),
+        "the cookie carries an id, not the token"
+    );
+
+    let sites = get(&app, "/dashboard", Some(&cookie)).await;
+    assert_eq!(sites.status(), StatusCode::OK);
+    assert!(
+        sites
+            .text()
+            .await
+            .unwrap()
+            .contains(r#"<a href="/dashboard/demo-shop">demo-shop</a>"#)
+    );
+
+    // A form posted from another origin is refused, and the session stays.
+    for (name, value) in [
+        ("origin", "http://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let res = browser()
+            .post(app.url("/dashboard/sign-out"))
+            .header(header::COOKIE, &cookie)
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{name}: {value}");
+    }
+    assert_eq!(
+        get(&app, "/dashboard", Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+
+    // Sign-out from the page itself deletes the session on the server: the old cookie,
+    // replayed, opens nothing.
+    let res = browser()
+        .post(app.url("/dashboard/sign-out"))
+        .header(header::COOKIE, &cookie)
+        .header("origin", format!("http://{}", app.addr))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/dashboard/sign-in");
+    assert_eq!(
+        get(&app, "/dashboard", Some(&cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.stop().await;
+}
+
+async fn a_viewer_sees_its_own_site_until_revoked(backend: Backend) {
+    let other = demo_config().replace(r#""site": "demo-shop""#, r#""site": "other-shop""#);
+    let opts = Options {
+        sites: vec![
+            ("demo-shop.json", demo_config()),
+            ("other-shop.json", other),
+        ],
+        ..Options::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, opts).await else {
+        return;
+    };
+    let (id, token) = add_token(&app, "demo-shop", Role::Viewer).await;
+    let (cookie, _) = sign_in(&app, &token, "/dashboard").await;
+    let res = get(&app, "/dashboard", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/dashboard/demo-shop");
+    assert_eq!(
+        get(&app, "/dashboard/demo-shop", Some(&cookie))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    for path in ["/dashboard/other-shop", "/dashboard/other-shop/report.json"] {
+        let res = get(&app, path, Some(&cookie)).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(res.text().await.unwrap().contains("demo-shop"));
+    }
+    // The admin signs in to both.
+    let (admin, _) = sign_in(&app, TOKEN, "/dashboard/other-shop").await;
+    assert_eq!(
+        get(&app, "/dashboard/other-shop", Some(&admin))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Revoking the token ends its sessions at once.
+    assert!(app.db.store.revoke_token(&id, now_ms()).await.unwrap());
+    assert_eq!(
+        get(&app, "/dashboard/demo-shop", Some(&cookie))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+    app.stop().await;
+}
+
+async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    // 45 answers in two shops and one with hostile text for a name: 24 P, 12 Pa, 9 D.
+    let hostile = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+    let mut bodies = Vec::new();
+    for (score, count) in [(10, 24), (7, 12), (2, 9)] {
+        for i in 0..count {
+            let location = match i % 3 {
+                0 => "oslo",
+                1 => "bergen",
+                _ => hostile,
+            };
+            bodies.push(json!({"v": 1, "id": new_id(), "survey": "post-purchase",
+                "visitor": format!("v{score}-{i}"), "answers": {"nps": score},
+                "page": "http://localhost:8080/checkout/complete.html",
+                "location": location, "device": "mobile"}));
+        }
+    }
+    let results = join_all(bodies.iter().map(|b| app.answer(b))).await;
+    assert!(results.iter().all(|r| r.status() == 201));
+
+    let (cookie, _) = sign_in(&app, TOKEN, "/dashboard").await;
+    // A fixed period, so that the page and the API cover the same one.
+    let date = |ms: i64| rfc3339(ms)[..10].to_owned();
+    let (from, to) = (date(now_ms() - 10 * 86_400_000), date(now_ms()));
+    let view = format!("survey=post-purchase&trend=day&from={from}&to={to}");
+    let api = app
+        .report(&format!(
+            "survey=post-purchase&group_by=day&from={from}&to={to}"
+        ))
+        .await;
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop/report.json?{view}"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let shown: Value = res.json().await.unwrap();
+    // The same report as the API's, computed apart.
+    for key in [
+        "period",
+        "nps",
+        "previous",
+        "change",
+        "groups",
+        "displays",
+        "responses",
+    ] {
+        assert_eq!(shown["report"][key], api[key], "{key}");
+    }
+    assert_eq!(api["nps"]["n"], 45);
+    let location = shown["breakdowns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["by"] == "location")
+        .expect("a location table");
+    assert_eq!(location["items"].as_array().unwrap().len(), 3);
+
+    let res = get(&app, &format!("/dashboard/demo-shop?{view}"), Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers().get(header::CACHE_CONTROL).unwrap(),
+        "no-store"
+    );
+    let html = res.text().await.unwrap();
+    let score = api["nps"]["score"].as_f64().unwrap();
+    let ci = &api["nps"]["ci95"];
+    // 24 P, 9 D of 45: NPS 33.3.
+    assert!((score - 100.0 * 15.0 / 45.0).abs() < 1e-9);
+    assert!(html.contains(&format!(
+        r#"<span class="big" data-field="nps">{score:.1}</span>"#
+    )));
+    assert!(html.contains(&format!(
+        r#"<span data-field="nps-interval">{:.1} to {:.1}</span>"#,
+        ci[0].as_f64().unwrap(),
+        ci[1].as_f64().unwrap()
+    )));
+    assert!(html.contains(r#"<span data-field="n">45</span>"#));
+    assert!(html.contains("<th scope=\"row\">oslo</th>"));
+    // Hostile text is text: escaped wherever it shows, never markup.
+    assert!(!html.contains("<script>alert"), "raw script in the page");
+    assert!(!html.contains("<img src=x"), "raw img in the page");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
+    // Every group here is under 30 answers: shown, marked, not ranked.
+    assert!(html.contains("under 30: not ranked"));
+
+    // A view that cannot be shown says why, as a page.
+    for (query, status) in [
+        ("survey=nope", StatusCode::NOT_FOUND),
+        ("from=yesterday", StatusCode::BAD_REQUEST),
+        ("trend=page", StatusCode::BAD_REQUEST),
+    ] {
+        let res = get(
+            &app,
+            &format!("/dashboard/demo-shop?{query}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(res.status(), status, "{query}");
+        assert!(res.text().await.unwrap().contains("<h1>"));
+    }
+    app.stop().await;
+}
