@@ -333,6 +333,10 @@ fn print_banner(app: &Application, demo_sites: Option<&BTreeSet<String>>) {
             );
         }
     }
+    let _ = writeln!(
+        out,
+        "  dashboard:    {base}/dashboard (sign in with the admin token or a site token)"
+    );
     for site in app.sites() {
         let _ = writeln!(
             out,

@@ -151,7 +151,7 @@ async fn the_focus_stays_where_the_visitor_types() {
 }
 
 /// axe-core from `npm ci`, or `None` (skipped) when it is not installed.
-fn axe_source() -> Option<String> {
+pub(crate) fn axe_source() -> Option<String> {
     let path = workspace_root().join("node_modules/axe-core/axe.min.js");
     match std::fs::read_to_string(&path) {
         Ok(src) => Some(src),

@@ -12,11 +12,13 @@
 //! - `mobile`: a 320 px wide phone.
 //! - `consent`: `data-require-consent`.
 //! - `locale`: the page's language.
+//! - `dashboard`: the owner's pages: sign-in, the overview, axe-core, 360 and 1280 px.
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 mod accessibility;
 mod answering;
 mod consent;
+mod dashboard;
 mod delivery;
 mod isolation;
 mod locale;
