@@ -331,12 +331,29 @@ fn an_invalid_config_refuses_to_start_with_every_problem() {
 
 /// The demo pages are served by the collector itself; on a port the demo site's `origins` do
 /// not list, the banner says that their surveys will be refused instead of failing silently.
+/// The first start writes demo answers for the demo pages' site, and only the first.
 #[test]
 fn demo_on_another_port_warns_about_the_origin() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let server = Server::start(&db, &workspace_root().join("examples/sites"), &["--demo"]);
+    let demo = ["--demo", "--demo-answers", "300"];
+    let server = Server::start(&db, &workspace_root().join("examples/sites"), &demo);
     let banner = server.banner.join("\n");
+    assert!(
+        banner.contains("for site \"demo-shop\"") && !banner.contains("for site \"minimal\""),
+        "{banner}"
+    );
+    let wrote = server
+        .banner
+        .iter()
+        .find_map(|l| l.strip_prefix("wrote "))
+        .unwrap_or_else(|| panic!("no demo data in {banner}"));
+    let responses: u64 = wrote.split(' ').next().unwrap().parse().unwrap();
+    assert!(responses > 250, "{wrote}");
+    assert!(
+        banner.contains(&format!("dashboard:    {}/dashboard", server.base)),
+        "{banner}"
+    );
     assert!(
         banner.contains(&format!("demo shop:    {}/", server.base)),
         "{banner}"
@@ -352,6 +369,15 @@ fn demo_on_another_port_warns_about_the_origin() {
     );
     // Only the site the demo pages use: `minimal` is not served from here.
     assert!(!warning.contains("minimal"), "{warning}");
+    let (code, _) = server.stop();
+    assert_eq!(code, 0);
+    // Started again on the same database: nothing more is written.
+    let server = Server::start(&db, &workspace_root().join("examples/sites"), &demo);
+    assert!(
+        !server.banner.iter().any(|l| l.starts_with("wrote ")),
+        "{:?}",
+        server.banner
+    );
     let (code, _) = server.stop();
     assert_eq!(code, 0);
 }

@@ -42,6 +42,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Tokens that open one site's reports and exports to a team: add, list, revoke.
     Token(crate::token_cli::TokenArgs),
+    /// Write months of realistic demo answers for a site, through the same checks and
+    /// write path as real ones (`serve --demo` does it once on its first start).
+    Seed(crate::seed_cli::SeedArgs),
     /// Print the size of the embedded widget files (raw, gzip, brotli bytes) and, with
     /// `--sites`, of each site's public config: what a page fetches with and without a survey.
     WidgetSize {
@@ -73,9 +76,13 @@ pub struct ServeArgs {
     /// start, printed once, and only its hash is kept in the database.
     #[arg(long, env = "TENPOINT_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
-    /// Serve the demo shop in examples/demo with the example sites.
+    /// Serve the demo shop in examples/demo with the example sites; on the first start, write
+    /// six months of demo answers for the demo pages' sites (see `tenpoint seed`).
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: how many demo answers the first start writes (0: none).
+    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(0..=2_000_000))]
+    pub demo_answers: u32,
     #[arg(long, env = "TENPOINT_LOG_FORMAT", value_enum, default_value = "text")]
     pub log_format: LogFormat,
     /// Requests per second from one IP address (0: no limit).
@@ -187,6 +194,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Token(args) => runtime().map_or(ExitCode::FAILURE, |rt| {
             rt.block_on(crate::token_cli::run(args))
         }),
+        Command::Seed(args) => runtime().map_or(ExitCode::FAILURE, |rt| {
+            rt.block_on(crate::seed_cli::run(args))
+        }),
     }
 }
 
@@ -278,8 +288,19 @@ async fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let shutdown = shutdown_signal();
     let demo_sites = static_dir.as_deref().map(sites_in_pages);
+    if let Some(sites) = demo_sites.as_ref().filter(|_| args.demo_answers > 0) {
+        let plan = crate::seed::Plan {
+            months: 6,
+            answers: args.demo_answers,
+            seed: 1,
+        };
+        if let Err(e) = app.seed_demo(sites.iter().cloned(), &plan).await {
+            eprintln!("tenpoint: demo data: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let shutdown = shutdown_signal();
     print_banner(&app, demo_sites.as_ref());
     match app.run_until(shutdown).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,6 +22,8 @@ pub mod ratelimit;
 pub mod registry;
 pub mod reload;
 pub mod report;
+pub mod seed;
+pub mod seed_cli;
 pub mod server;
 pub mod sites;
 pub mod storage;

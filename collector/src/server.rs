@@ -121,6 +121,16 @@ impl Application {
         })
     }
 
+    /// Writes demo answers for `sites` unless this database has them (`serve --demo`).
+    pub async fn seed_demo(
+        &self,
+        sites: impl IntoIterator<Item = String>,
+        plan: &crate::seed::Plan,
+    ) -> Result<(), crate::seed::SeedError> {
+        crate::seed_cli::seed_demo_once(self.state.store.as_ref(), &self.state.sites, sites, plan)
+            .await
+    }
+
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
             .local_addr()

@@ -315,6 +315,33 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         .find(|g| g["by"] == "location")
         .expect("a location table");
     assert_eq!(location["items"].as_array().unwrap().len(), 3);
+    // Location × month: each location's monthly counts add up to its count in the period.
+    let months = &shown["location_months"];
+    let oslo = months["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["location"] == "oslo")
+        .expect("oslo by month");
+    let monthly: u64 = oslo["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["n"].as_u64().unwrap_or(0))
+        .sum();
+    let oslo_n = location["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "oslo")
+        .unwrap()["n"]
+        .as_u64()
+        .unwrap();
+    assert_eq!((monthly, oslo_n), (15, 15));
+    assert_eq!(
+        months["months"].as_array().unwrap().last().unwrap(),
+        &json!(to[..7])
+    );
 
     let res = get(&app, &format!("/dashboard/demo-shop?{view}"), Some(&cookie)).await;
     assert_eq!(res.status(), StatusCode::OK);

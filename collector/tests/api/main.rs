@@ -15,6 +15,7 @@ mod ops;
 mod reload;
 mod report;
 mod rollups;
+mod seed;
 mod shutdown;
 mod store;
 mod tokens;

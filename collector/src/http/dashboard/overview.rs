@@ -9,7 +9,7 @@ use super::super::{AppState, Path, SitePath};
 use super::{Signed, page_error, render, urlencode};
 use crate::error::ApiError;
 use crate::report::{self, Group, Groups, Report};
-use crate::storage::{GroupBy, Role, now_ms};
+use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
 use askama::Template;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -43,12 +43,98 @@ fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-/// Everything the overview shows, as computed: the report (with the trend as its groups)
-/// and one grouping per entry of [`WHERE`] that has answers.
+/// Everything the overview shows, as computed: the report (with the trend as its groups),
+/// one grouping per entry of [`WHERE`] that has answers, and the NPS per location and
+/// calendar month.
 #[derive(Debug, Serialize)]
 pub struct Numbers {
     pub report: Report,
     pub breakdowns: Vec<Groups>,
+    pub location_months: LocationMonths,
+}
+
+/// The NPS of each location in each calendar month (UTC) the period touches, the last
+/// [`MAX_MONTHS`] of them: the view that shows which shop is getting worse.
+#[derive(Debug, Serialize)]
+pub struct LocationMonths {
+    /// `2026-11`, oldest first.
+    pub months: Vec<String>,
+    pub rows: Vec<LocationRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LocationRow {
+    pub location: String,
+    /// One per month; `null` where the location had no NPS answer.
+    pub cells: Vec<Option<NpsSummary>>,
+}
+
+const MAX_MONTHS: usize = 12;
+
+/// The starts of the calendar months (UTC) that `[from, to)` touches, the last `MAX_MONTHS`.
+fn month_starts(from: Millis, to: Millis) -> Vec<Millis> {
+    let start_of = |ms: Millis| {
+        let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).ok()?;
+        let first = time::Date::from_calendar_date(t.year(), t.month(), 1).ok()?;
+        Some(first.midnight().assume_utc().unix_timestamp() * 1000)
+    };
+    let next = |ms: Millis| {
+        let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000)).ok()?;
+        let (y, m) = match t.month() {
+            time::Month::December => (t.year() + 1, time::Month::January),
+            m => (t.year(), m.next()),
+        };
+        let first = time::Date::from_calendar_date(y, m, 1).ok()?;
+        Some(first.midnight().assume_utc().unix_timestamp() * 1000)
+    };
+    let mut out = Vec::new();
+    let mut m = start_of(from.max(to - 400 * 86_400_000));
+    while let Some(s) = m.filter(|s| *s < to) {
+        out.push(s);
+        m = next(s);
+    }
+    let skip = out.len().saturating_sub(MAX_MONTHS);
+    out.split_off(skip)
+}
+
+async fn location_months(
+    store: &dyn crate::storage::Store,
+    site: &str,
+    survey: Option<&tenpoint_shared::config::Survey>,
+    period: Period,
+    now: Millis,
+) -> Result<LocationMonths, ApiError> {
+    let starts = month_starts(period.from, period.to);
+    let mut months = Vec::new();
+    let mut by_location: std::collections::BTreeMap<String, Vec<Option<NpsSummary>>> =
+        Default::default();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(period.to);
+        let month = Period {
+            from: start.max(period.from),
+            to: end.min(period.to),
+        };
+        months.push(
+            crate::report::rfc3339(start)
+                .get(..7)
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        let groups = report::groups_by(store, site, survey, month, GroupBy::Location, now).await?;
+        for g in groups.items.into_iter().filter(|g| !g.key.is_empty()) {
+            let cells = by_location
+                .entry(g.key)
+                .or_insert_with(|| vec![None; starts.len()]);
+            cells[i] = Some(g.nps);
+        }
+    }
+    Ok(LocationMonths {
+        months,
+        rows: by_location
+            .into_iter()
+            .map(|(location, cells)| LocationRow { location, cells })
+            .collect(),
+    })
 }
 
 async fn numbers(
@@ -79,7 +165,15 @@ async fn numbers(
             breakdowns.push(groups);
         }
     }
-    Ok((Numbers { report, breakdowns }, q))
+    let location_months = location_months(store, &config.site, survey, period, now).await?;
+    Ok((
+        Numbers {
+            report,
+            breakdowns,
+            location_months,
+        },
+        q,
+    ))
 }
 
 /// `GET /dashboard/{site}/report.json`: the overview's numbers, for a spreadsheet or a check.
@@ -220,6 +314,40 @@ impl Table {
     }
 }
 
+/// A cell of the location × month table: the score, its n, and a class that colours it by
+/// score (the number is always written too: colour is never the only sign).
+struct Cell {
+    score: String,
+    n: u64,
+    class: &'static str,
+}
+
+struct MonthRow {
+    location: String,
+    cells: Vec<Cell>,
+}
+
+fn cell(s: Option<&NpsSummary>) -> Cell {
+    match s {
+        None => Cell {
+            score: "–".into(),
+            n: 0,
+            class: "none",
+        },
+        Some(s) => Cell {
+            score: num(s.score),
+            n: s.n,
+            class: match s.score {
+                _ if s.low_n => "low",
+                Some(x) if x >= 50.0 => "great",
+                Some(x) if x >= 20.0 => "good",
+                Some(x) if x >= 0.0 => "fair",
+                _ => "poor",
+            },
+        },
+    }
+}
+
 struct ScoreRow {
     question: String,
     measure: &'static str,
@@ -257,6 +385,8 @@ struct OverviewPage {
     funnel: Funnel,
     trend: Table,
     breakdowns: Vec<Table>,
+    months: Vec<String>,
+    month_rows: Vec<MonthRow>,
     scores: Vec<ScoreRow>,
     gaps: Vec<GapRow>,
 }
@@ -411,6 +541,16 @@ impl OverviewPage {
                 .iter()
                 .map(|g| Table::of(g, format!("NPS per {}", g.by.as_str())))
                 .collect(),
+            months: n.location_months.months.clone(),
+            month_rows: n
+                .location_months
+                .rows
+                .iter()
+                .map(|r| MonthRow {
+                    location: r.location.clone(),
+                    cells: r.cells.iter().map(|c| cell(c.as_ref())).collect(),
+                })
+                .collect(),
             scores,
             gaps,
         }
@@ -436,5 +576,27 @@ mod tests {
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(1, 0), "–");
         assert_eq!(date("2026-11-01T00:00:00Z"), "2026-11-01");
+    }
+
+    #[test]
+    fn a_period_is_cut_into_calendar_months() {
+        // 2026-10-15 to 2027-01-10: October, November, December, January.
+        let day = 86_400_000;
+        let oct15 = 1_792_022_400_000; // 2026-10-15T00:00:00Z
+        let starts = month_starts(oct15, oct15 + 87 * day);
+        let labels: Vec<String> = starts
+            .iter()
+            .map(|s| crate::report::rfc3339(*s)[..10].to_owned())
+            .collect();
+        assert_eq!(
+            labels,
+            ["2026-10-01", "2026-11-01", "2026-12-01", "2027-01-01"]
+        );
+        // A long period keeps its last twelve months.
+        let long = month_starts(oct15 - 3 * 365 * day, oct15);
+        assert_eq!(long.len(), MAX_MONTHS);
+        assert_eq!(long.last(), Some(&starts[0]));
+        // A period inside one month is that month.
+        assert_eq!(month_starts(oct15, oct15 + day), vec![starts[0]]);
     }
 }
