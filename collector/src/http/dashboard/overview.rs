@@ -108,19 +108,22 @@ async fn location_months(
     let mut months = Vec::new();
     let mut by_location: std::collections::BTreeMap<String, Vec<Option<NpsSummary>>> =
         Default::default();
-    for (i, &start) in starts.iter().enumerate() {
+    let queries = starts.iter().enumerate().map(|(i, &start)| {
         let end = starts.get(i + 1).copied().unwrap_or(period.to);
         let month = Period {
             from: start.max(period.from),
             to: end.min(period.to),
         };
+        report::groups_by(store, site, survey, month, GroupBy::Location, now)
+    });
+    let per_month = futures_util::future::try_join_all(queries).await?;
+    for (i, (&start, groups)) in starts.iter().zip(per_month).enumerate() {
         months.push(
             crate::report::rfc3339(start)
                 .get(..7)
                 .unwrap_or_default()
                 .to_owned(),
         );
-        let groups = report::groups_by(store, site, survey, month, GroupBy::Location, now).await?;
         for g in groups.items.into_iter().filter(|g| !g.key.is_empty()) {
             let cells = by_location
                 .entry(g.key)
@@ -156,16 +159,24 @@ async fn numbers(
     let period = period(given(&q.from), given(&q.to), now)?;
     let store = state.store.as_ref();
     let config = &entry.config;
-    let report = report::build(store, &config.site, survey, period, Some(trend), now).await?;
-    let mut breakdowns = Vec::new();
-    for by in WHERE {
-        let groups = report::groups_by(store, &config.site, survey, period, by, now).await?;
-        // A context nobody sent (every answer without a channel, say) is one empty key.
-        if groups.items.iter().any(|g| !g.key.is_empty()) {
-            breakdowns.push(groups);
-        }
-    }
-    let location_months = location_months(store, &config.site, survey, period, now).await?;
+    // The parts at once: on PostgreSQL each query takes a connection of its own, so the page
+    // waits for the slowest rather than for the sum.
+    let site = config.site.as_str();
+    let (report, groupings, location_months) = futures_util::try_join!(
+        async {
+            Ok::<_, ApiError>(report::build(store, site, survey, period, Some(trend), now).await?)
+        },
+        async {
+            let all = WHERE.map(|by| report::groups_by(store, site, survey, period, by, now));
+            Ok::<_, ApiError>(futures_util::future::try_join_all(all).await?)
+        },
+        location_months(store, site, survey, period, now),
+    )?;
+    // A context nobody sent (every answer without a channel, say) is one empty key.
+    let breakdowns = groupings
+        .into_iter()
+        .filter(|g| g.items.iter().any(|g| !g.key.is_empty()))
+        .collect();
     Ok((
         Numbers {
             report,
