@@ -1,6 +1,6 @@
 //! The owner's dashboard in a real browser: sign in by keyboard, from the sites list to a
-//! site's overview, change the view with its form, and axe-core finding nothing on the
-//! sign-in page or the overview, at 360 px and at 1280 px. Screenshots of each go to
+//! site's overview, change the view with its form, open its comments, and axe-core finding
+//! nothing on the sign-in page, the overview or the comments, at 360 px and at 1280 px. Screenshots of each go to
 //! `target/dashboard-screens/` (CI keeps them as artifacts).
 
 use crate::accessibility::axe_source;
@@ -36,7 +36,11 @@ async fn seed(w: &World) {
                 (
                     "responses",
                     json!({"v": 1, "id": id, "survey": "post-purchase",
-                    "display": shown, "visitor": format!("v{i}"), "answers": {"nps": score},
+                    "display": shown, "visitor": format!("v{i}"), "answers": if i % 5 == 0 {
+                        json!({"nps": score, "why": "Too slow, <b>really</b>"})
+                    } else {
+                        json!({"nps": score})
+                    },
                     "page": page, "location": location, "finished": true}),
                 ),
             ] {
@@ -178,6 +182,21 @@ async fn signs_in_and_reads_the_overview(width: u32) {
         .await;
     assert_eq!(overflow, 0, "the page scrolls sideways at {width} px");
     screenshot(&b, &format!("overview-{width}")).await;
+
+    // The comments of the same view, from the overview's link.
+    b.client
+        .find(Locator::LinkText("Comments"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_until("the comments", "document.querySelector('.comments')", WAIT)
+        .await;
+    let comments = text_of(&b, ".comments").await;
+    assert!(comments.contains("Too slow"), "{comments}");
+    scan_page(&b, &axe, &format!("the comments at {width} px")).await;
+    screenshot(&b, &format!("comments-{width}")).await;
 
     // Sign out, and the overview asks for a token again.
     b.client

@@ -439,30 +439,37 @@ impl OperationOutput for Listing {
     }
 }
 
-#[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
-pub async fn list_responses(
-    State(state): State<Arc<AppState>>,
-    owner: ReadSite,
-    Query(p): Query<ListParams>,
-) -> Result<Listing, ApiError> {
-    let entry = owner.0;
+/// A listing's filters as given (by the API's query or a dashboard page).
+pub(super) struct ListQuery<'a> {
+    pub survey: Option<&'a str>,
+    pub category: Option<Category>,
+    pub page: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub q: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub limit: u32,
+}
+
+/// The store's filter for a listing, or why the query cannot be one.
+pub(super) fn response_filter(site: &str, p: &ListQuery<'_>) -> Result<ResponseFilter, ApiError> {
     let limit = p.limit;
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(ApiError::BadRequest(format!("limit must be 1–{MAX_PAGE}")));
     }
     let period = if p.from.is_some() || p.to.is_some() {
-        Some(period_of(p.from.as_ref(), p.to.as_ref(), now_ms())?)
+        Some(period(p.from, p.to, now_ms())?)
     } else {
         None
     };
-    let before = match p.before.as_deref() {
+    let before = match p.before {
         None => None,
         Some(c) => Some(parse_cursor(c).ok_or_else(|| {
             ApiError::BadRequest("before: not a cursor from a previous page".into())
         })?),
     };
-    for (name, value) in [("survey", &p.survey), ("page", &p.page), ("q", &p.q)] {
-        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+    for (name, value) in [("survey", p.survey), ("page", p.page), ("q", p.q)] {
+        if value.is_some_and(|v| v.contains('\0')) {
             // No stored text holds one (ingest stores U+0000 as U+FFFD), and PostgreSQL
             // cannot even compare text with it: refused alike on both backends.
             return Err(ApiError::BadRequest(format!(
@@ -470,28 +477,53 @@ pub async fn list_responses(
             )));
         }
     }
-    if p.q
-        .as_ref()
-        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
-    {
+    if p.q.is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS) {
         return Err(ApiError::BadRequest(format!(
             "q may be at most {MAX_QUERY_CHARS} characters"
         )));
     }
-    let filter = ResponseFilter {
-        site: entry.config.site.clone(),
-        survey: p.survey.clone(),
+    Ok(ResponseFilter {
+        site: site.to_owned(),
+        survey: p.survey.map(str::to_owned),
         category: p.category,
-        page: p.page,
+        page: p.page.map(str::to_owned),
         period,
-        text: p.q.filter(|q| !q.trim().is_empty()),
+        text: p.q.filter(|q| !q.trim().is_empty()).map(str::to_owned),
         before,
         limit,
-    };
-    let rows = state.store.list_responses(&filter).await?;
-    let next = (rows.len() == limit as usize)
+    })
+}
+
+/// The cursor of the page after `rows`, when the page was full.
+pub(super) fn next_cursor(rows: &[StoredResponse], limit: u32) -> Option<String> {
+    (rows.len() == limit as usize)
         .then(|| rows.last().map(|r| format!("{}.{}", r.created_at, r.id)))
-        .flatten();
+        .flatten()
+}
+
+#[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
+pub async fn list_responses(
+    State(state): State<Arc<AppState>>,
+    owner: ReadSite,
+    Query(p): Query<ListParams>,
+) -> Result<Listing, ApiError> {
+    let entry = owner.0;
+    let filter = response_filter(
+        &entry.config.site,
+        &ListQuery {
+            survey: p.survey.as_deref(),
+            category: p.category,
+            page: p.page.as_deref(),
+            from: p.from.as_ref().map(|f| f.0.as_str()),
+            to: p.to.as_ref().map(|t| t.0.as_str()),
+            q: p.q.as_deref(),
+            before: p.before.as_deref(),
+            limit: p.limit,
+        },
+    )?;
+    let limit = filter.limit;
+    let rows = state.store.list_responses(&filter).await?;
+    let next = next_cursor(&rows, limit);
     match p.format {
         Format::Json => Ok(Listing::Json(ResponsePage {
             responses: rows,

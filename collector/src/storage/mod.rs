@@ -433,7 +433,8 @@ pub struct ResponseFilter {
     /// Exact page path.
     pub page: Option<String>,
     pub period: Option<Period>,
-    /// A substring of any text answer, in any case ([`case_variants`]).
+    /// A substring of any text answer, in any case ([`case_variants`]); empty: responses
+    /// with any text answer (the dashboard's comments).
     pub text: Option<String>,
     /// Continue after this (created_at, id), from the previous page's last row.
     pub before: Option<(Millis, String)>,

@@ -14,6 +14,7 @@ use tenpoint_collector::report::rfc3339;
 use tenpoint_collector::storage::{NewToken, Role, now_ms};
 
 on_both!(
+    comments_are_listed_as_text_newest_first,
     pages_need_a_session,
     sign_in_sets_a_strict_cookie_and_sign_out_ends_it,
     a_viewer_sees_its_own_site_until_revoked,
@@ -87,6 +88,7 @@ async fn pages_need_a_session(backend: Backend) {
         "/dashboard",
         "/dashboard/demo-shop",
         "/dashboard/demo-shop/report.json?survey=post-purchase",
+        "/dashboard/demo-shop/comments?category=detractor",
     ] {
         // No cookie, a made-up one, and the bearer token of the API (pages want a session).
         for cookie in [None, Some("tenpoint_session=AAAAAAAAAAAAAAAAAAAAAA")] {
@@ -230,7 +232,11 @@ async fn a_viewer_sees_its_own_site_until_revoked(backend: Backend) {
             .status(),
         StatusCode::OK
     );
-    for path in ["/dashboard/other-shop", "/dashboard/other-shop/report.json"] {
+    for path in [
+        "/dashboard/other-shop",
+        "/dashboard/other-shop/report.json",
+        "/dashboard/other-shop/comments",
+    ] {
         let res = get(&app, path, Some(&cookie)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
         assert!(res.text().await.unwrap().contains("demo-shop"));
@@ -389,5 +395,60 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         assert_eq!(res.status(), status, "{query}");
         assert!(res.text().await.unwrap().contains("<h1>"));
     }
+    app.stop().await;
+}
+
+async fn comments_are_listed_as_text_newest_first(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let hostile = r#"<script>alert(1)</script>"><img src=x onerror=alert(2)>"#;
+    let answers = [
+        json!({"nps": 2, "why": hostile, "reasons": ["delivery"]}),
+        json!({"nps": 10, "why": "Fast delivery and friendly staff"}),
+        json!({"nps": 9}),
+    ];
+    for a in &answers {
+        let body = json!({"v": 1, "id": new_id(), "survey": "post-purchase",
+            "visitor": "visitor-1", "answers": a,
+            "page": "http://localhost:8080/checkout/complete.html", "location": "oslo"});
+        assert_eq!(app.answer(&body).await.status(), 201);
+    }
+    let (cookie, _) = sign_in(&app, TOKEN, "/dashboard").await;
+    let page = |q: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            let res = get(
+                app,
+                &format!("/dashboard/demo-shop/comments{q}"),
+                Some(&cookie),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::OK, "{q}");
+            res.text().await.unwrap()
+        }
+    };
+    let all = page("").await;
+    // Two of the three answers have a comment; newest first.
+    assert_eq!(all.matches(r#"<li class="comment">"#).count(), 2, "{all}");
+    let (fast, hostile_at) = (
+        all.find("Fast delivery").unwrap(),
+        all.find("alert(1)").unwrap(),
+    );
+    assert!(fast < hostile_at, "newest first");
+    assert!(!all.contains("<script>alert") && !all.contains("<img src=x"));
+    assert!(all.contains("Reasons: delivery"));
+    // By category, by text (in any case), and a bad filter as a page.
+    let detractors = page("?category=detractor").await;
+    assert!(detractors.contains("alert(1)") && !detractors.contains("Fast delivery"));
+    let found = page("?q=FRIENDLY&category=").await;
+    assert!(found.contains("Fast delivery") && !found.contains("alert(1)"));
+    let res = get(
+        &app,
+        "/dashboard/demo-shop/comments?category=angry",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     app.stop().await;
 }

@@ -5,6 +5,7 @@
 //! numbers they show come from the same `report::build` as `GET /v1/sites/{site}/report`,
 //! whose JSON each page links to.
 
+mod comments;
 mod overview;
 mod sessions;
 
@@ -38,6 +39,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route("/dashboard/{site}", get(overview::page))
         .route("/dashboard/{site}/report.json", get(overview::json))
+        .route("/dashboard/{site}/comments", get(comments::page))
         .layer(middleware::from_fn(same_origin))
         .layer(sessions::layer(state.store.clone(), state.secure_cookies))
 }
