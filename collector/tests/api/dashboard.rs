@@ -14,6 +14,7 @@ use tenpoint_collector::report::rfc3339;
 use tenpoint_collector::storage::{NewToken, Role, now_ms};
 
 on_both!(
+    an_expired_session_is_gone,
     comments_are_listed_as_text_newest_first,
     pages_need_a_session,
     sign_in_sets_a_strict_cookie_and_sign_out_ends_it,
@@ -450,5 +451,37 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    app.stop().await;
+}
+
+/// A session past its expiry is not read, and making a new one deletes it.
+async fn an_expired_session_is_gone(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let store = &app.db.store;
+    let now = now_ms();
+    assert!(store.create_session("old", "{}", now - 1).await.unwrap());
+    assert!(
+        store
+            .create_session("live", "{\"a\":1}", now + 60_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .create_session("live", "{}", now + 60_000)
+            .await
+            .unwrap(),
+        "an id in use is not taken over"
+    );
+    assert_eq!(store.load_session("old").await.unwrap(), None);
+    assert_eq!(
+        store.load_session("live").await.unwrap().as_deref(),
+        Some("{\"a\":1}")
+    );
+    store.save_session("live", "{}", now - 1).await.unwrap();
+    assert_eq!(store.load_session("live").await.unwrap(), None);
+    store.delete_session("live").await.unwrap();
     app.stop().await;
 }

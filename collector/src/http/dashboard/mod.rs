@@ -90,10 +90,12 @@ pub fn urlencode(s: &str) -> String {
 }
 
 /// CSRF: a request that changes state (every POST here) must come from a page of this
-/// collector. Browsers say where a request comes from in `Sec-Fetch-Site` and `Origin`;
-/// with the session cookie's `SameSite=Strict` a forged form from another site neither
-/// carries the session nor passes this check. Requests without either header (curl, old
-/// browsers) carry no cookie a forgery could ride on.
+/// collector. Browsers say where a request comes from in `Sec-Fetch-Site` (which no page can
+/// set), so where it is sent it decides alone: behind a reverse proxy `Host` may name the
+/// upstream rather than what the browser sees. Browsers without it send `Origin`, which must
+/// then name this host. With the session cookie's `SameSite=Strict` a forged form from another
+/// site neither carries the session nor passes this check. Requests with neither header
+/// (curl, scripts) carry no cookie a forgery could ride on.
 async fn same_origin(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD) || from_here(req.headers()) {
         return next.run(req).await;
@@ -105,8 +107,10 @@ async fn same_origin(req: Request, next: Next) -> Response {
 
 fn from_here(headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("?"));
-    let fetch_ok = text("sec-fetch-site").is_none_or(|v| v == "same-origin" || v == "none");
-    let origin_ok = match text(header::ORIGIN.as_str()) {
+    if let Some(site) = text("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
+    }
+    match text(header::ORIGIN.as_str()) {
         None => true,
         Some(origin) => {
             let host = text(header::HOST.as_str());
@@ -114,8 +118,7 @@ fn from_here(headers: &HeaderMap) -> bool {
                 .split_once("://")
                 .is_some_and(|(_, authority)| Some(authority) == host)
         }
-    };
-    fetch_ok && origin_ok
+    }
 }
 
 /// Where to go after signing in: a dashboard path of this collector, nothing else (an open
@@ -324,6 +327,17 @@ mod tests {
         assert!(!from_here(&headers(&[
             ("host", "a.example:8080"),
             ("sec-fetch-site", "same-site"),
+        ])));
+        // Behind a proxy that sends the upstream as Host, the browser's own word decides.
+        assert!(from_here(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://feedback.example"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        assert!(!from_here(&headers(&[
+            ("host", "127.0.0.1:8080"),
+            ("origin", "https://feedback.example"),
+            ("sec-fetch-site", "cross-site"),
         ])));
     }
 }

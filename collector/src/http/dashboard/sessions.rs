@@ -20,8 +20,10 @@ use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
 pub const TOKEN_KEY: &str = "token_sha256";
 /// The cookie's name.
 pub const COOKIE: &str = "tenpoint_session";
-/// A session ends after this long without a request.
-const IDLE: time::Duration = time::Duration::hours(8);
+/// How long a session lasts from sign-in. The record is written at sign-in only (not on
+/// every page view, which would be a database write per request), so this is its lifetime;
+/// the cookie's `Max-Age` is renewed per response but outlives nothing the store has ended.
+const LIFETIME: time::Duration = time::Duration::hours(8);
 
 #[derive(Clone)]
 pub struct DbSessions(pub Arc<dyn Store>);
@@ -92,7 +94,7 @@ impl SessionStore for DbSessions {
 
 /// The session layer of the dashboard's routes: `HttpOnly`, `SameSite=Strict` (a page of
 /// another site cannot make the browser send it, which with [`super::same_origin`] keeps
-/// every form CSRF-safe), `Secure` when told so, and scoped to `/dashboard`.
+/// every form CSRF-safe), `Secure` when told so, scoped to `/dashboard`, for [`LIFETIME`].
 pub fn layer(store: Arc<dyn Store>, secure: bool) -> SessionManagerLayer<DbSessions> {
     SessionManagerLayer::new(DbSessions(store))
         .with_name(COOKIE)
@@ -100,7 +102,7 @@ pub fn layer(store: Arc<dyn Store>, secure: bool) -> SessionManagerLayer<DbSessi
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(secure)
-        .with_expiry(Expiry::OnInactivity(IDLE))
+        .with_expiry(Expiry::OnInactivity(LIFETIME))
 }
 
 /// A signed-in request: what its session's token opens now. Without a live one, the browser
