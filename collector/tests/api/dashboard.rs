@@ -9,9 +9,8 @@ use futures_util::future::join_all;
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode, header};
 use serde_json::{Value, json};
-use tenpoint_collector::auth::SiteTokenSecret;
 use tenpoint_collector::report::rfc3339;
-use tenpoint_collector::storage::{NewToken, Role, now_ms};
+use tenpoint_collector::storage::{Role, now_ms};
 
 on_both!(
     an_expired_session_is_gone,
@@ -62,23 +61,6 @@ async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Respon
         req = req.header(header::COOKIE, c);
     }
     req.send().await.unwrap()
-}
-
-async fn add_token(app: &TestApp, site: &str, role: Role) -> (String, String) {
-    let secret = SiteTokenSecret::generate().unwrap();
-    app.db
-        .store
-        .add_token(&NewToken {
-            id: &secret.id,
-            site,
-            name: "Support team",
-            role,
-            sha256_hex: &secret.sha256_hex,
-            created_at: now_ms(),
-        })
-        .await
-        .unwrap();
-    (secret.id, secret.token)
 }
 
 async fn pages_need_a_session(backend: Backend) {
@@ -222,7 +204,7 @@ async fn a_viewer_sees_its_own_site_until_revoked(backend: Backend) {
     let Some(app) = TestApp::spawn_with(backend, opts).await else {
         return;
     };
-    let (id, token) = add_token(&app, "demo-shop", Role::Viewer).await;
+    let (id, token) = crate::tokens::add(&app, "demo-shop", Role::Viewer).await;
     let (cookie, _) = sign_in(&app, &token, "/dashboard").await;
     let res = get(&app, "/dashboard", Some(&cookie)).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

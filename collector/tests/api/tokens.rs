@@ -12,7 +12,7 @@ use tenpoint_collector::storage::{NewToken, Role, now_ms};
 on_both!(site_tokens_open_one_site_by_role);
 
 /// Adds a token the way `tenpoint token add` does; returns (id, secret).
-async fn add(app: &TestApp, site: &str, role: Role) -> (String, String) {
+pub(crate) async fn add(app: &TestApp, site: &str, role: Role) -> (String, String) {
     let secret = SiteTokenSecret::generate().unwrap();
     app.db
         .store

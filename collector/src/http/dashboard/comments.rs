@@ -4,7 +4,7 @@
 
 use super::super::admin::{ListQuery, next_cursor, response_filter};
 use super::super::{AppState, Path, SitePath};
-use super::{Signed, page_error, render, urlencode};
+use super::{Choice, Signed, given, page_error, render, urlencode};
 use crate::error::ApiError;
 use crate::report::rfc3339;
 use crate::storage::{Role, StoredResponse};
@@ -29,15 +29,6 @@ pub struct CommentParams {
     to: Option<String>,
     q: Option<String>,
     before: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-struct Choice {
-    id: String,
-    selected: bool,
 }
 
 struct Text {

@@ -85,6 +85,17 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
+/// A filter from the URL: a form sends an empty field for "none".
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// An option of a `<select>` filter.
+struct Choice {
+    id: String,
+    selected: bool,
+}
+
 pub fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

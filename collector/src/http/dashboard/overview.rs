@@ -6,7 +6,7 @@
 
 use super::super::admin::{period, survey_of};
 use super::super::{AppState, Path, SitePath};
-use super::{Signed, page_error, render, urlencode};
+use super::{Choice, Signed, given, page_error, render, urlencode};
 use crate::error::ApiError;
 use crate::report::{self, Group, Groups, Report};
 use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
@@ -37,10 +37,6 @@ pub struct ViewParams {
     from: Option<String>,
     to: Option<String>,
     trend: Option<String>,
-}
-
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Everything the overview shows, as computed: the report (with the trend as its groups),
@@ -235,11 +231,6 @@ fn percent(part: u64, whole: u64) -> String {
 /// The date part of an RFC 3339 time, for a date field.
 fn date(rfc3339: &str) -> String {
     rfc3339.get(..10).unwrap_or_default().to_owned()
-}
-
-struct Choice {
-    id: String,
-    selected: bool,
 }
 
 struct Score {
