@@ -216,8 +216,9 @@ fn row(name: &str, l: &Load) {
 }
 
 /// Fills the database with a million responses over the last 60 days, straight in SQL (the
-/// HTTP path is what the ingest rows measure; this only sets the stage for the report). The
-/// store did not write these rows, so the caller has it recount its rollups.
+/// HTTP path is what the ingest rows measure; this only sets the stage for the report): the
+/// detractors and passives with a reason, a third with a comment, for the dashboard's reasons
+/// and funnel. The store did not write these rows, so the caller has it recount its rollups.
 async fn bulk_load_sqlite(url: &str) {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let now = now_ms();
@@ -227,7 +228,11 @@ async fn bulk_load_sqlite(url: &str) {
          SELECT 'demo-shop', 'bulk-' || x, 'post-purchase', 'v' || (x % 50000), $2 - (x * 5183) % 5184000000, $2, 1, x % 11,
                 CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
                 'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
-                '{\"nps\": ' || (x % 11) || '}'
+                '{\"nps\": ' || (x % 11)
+                || CASE WHEN x % 11 <= 8 THEN ', \"reasons\": [\"'
+                    || CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END
+                    || '\"]' ELSE '' END
+                || CASE WHEN x % 3 = 0 THEN ', \"why\": \"benchmark comment\"' ELSE '' END || '}'
          FROM c",
     )
     .bind(RESPONSES_FOR_REPORT)
@@ -248,6 +253,10 @@ async fn bulk_load_postgres(opts: sqlx::postgres::PgConnectOptions) {
                 CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
                 'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
                 jsonb_build_object('nps', x % 11)
+                || CASE WHEN x % 11 <= 8 THEN jsonb_build_object('reasons', jsonb_build_array(
+                    CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END))
+                    ELSE '{}'::jsonb END
+                || CASE WHEN x % 3 = 0 THEN jsonb_build_object('why', 'benchmark comment') ELSE '{}'::jsonb END
          FROM generate_series(0, $1 - 1) AS x",
     )
     .bind(RESPONSES_FOR_REPORT)

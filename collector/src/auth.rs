@@ -91,6 +91,12 @@ impl AdminToken {
         store.delete_setting(SETTING).await
     }
 
+    /// The token's SHA-256 in hex, as a dashboard session keeps it (a one-time sign-in link
+    /// starts an admin session without the token).
+    pub fn sha256_hex(&self) -> String {
+        hex::encode(self.hash)
+    }
+
     /// Whether `sha256_hex` is this token's SHA-256 (a dashboard session keeps the hash of
     /// the token it was signed in with, never the token).
     pub fn matches_sha256_hex(&self, sha256_hex: &str) -> bool {

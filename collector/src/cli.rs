@@ -354,10 +354,22 @@ fn print_banner(app: &Application, demo_sites: Option<&BTreeSet<String>>) {
             );
         }
     }
-    let _ = writeln!(
-        out,
-        "  dashboard:    {base}/dashboard (sign in with the admin token or a site token)"
-    );
+    // The demo's newcomer gets a link that signs in by itself, once.
+    match demo_sites.map(|_| app.sign_in_link()) {
+        Some(Ok(link)) => {
+            let _ = writeln!(out, "  dashboard:    {base}{link}");
+            let _ = writeln!(
+                out,
+                "                (signs you in once, within the hour; later: {base}/dashboard with the admin token)"
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  dashboard:    {base}/dashboard (sign in with the admin token or a site token)"
+            );
+        }
+    }
     for site in app.sites() {
         let _ = writeln!(
             out,

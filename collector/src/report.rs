@@ -1,12 +1,15 @@
 //! The report: what the store aggregates, turned into statistics by `tenpoint_shared::stats`.
 
-use crate::storage::{DisplayCounts, GroupBy, Millis, Period, Scope, Store, StoreError};
+use crate::storage::{
+    ChoiceCount, DisplayCounts, GroupBy, Millis, Period, Scope, Store, StoreError,
+};
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tenpoint_shared::config::{QuestionType, Survey};
 use tenpoint_shared::stats::{
-    CesSummary, CsatSummary, GapAspectSummary, NpsChange, NpsCounts, NpsSummary,
+    CesSummary, ChoiceCounts, ChoiceSummary, CsatSummary, GapAspectSummary, NpsChange, NpsCounts,
+    NpsSummary,
 };
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -23,6 +26,10 @@ pub struct Report {
     pub displays: DisplayCounts,
     /// Responses with at least one answer.
     pub responses: u64,
+    /// Of those, the ones the visitor finished.
+    pub finished: u64,
+    /// Of those, the ones with a text answer.
+    pub commented: u64,
     /// responses / displays, when there were displays.
     pub response_rate: Option<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -31,6 +38,18 @@ pub struct Report {
     pub ces: Vec<QuestionCes>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gap: Vec<QuestionGap>,
+    /// The reasons: each `choice` question answered with an NPS score, its options' shares
+    /// among detractors, passives and promoters (of the given survey, or of every survey).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<QuestionChoices>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct QuestionChoices {
+    pub survey: String,
+    pub question: String,
+    #[serde(flatten)]
+    pub summary: ChoiceSummary,
 }
 
 #[derive(Debug, Serialize, JsonSchema)]
@@ -117,11 +136,13 @@ fn period_out(p: Period) -> PeriodOut {
 }
 
 /// Builds the report for `site` (and `survey`, whose questions decide the CSAT, CES and GAP
-/// blocks) over `period`, compared with the period of the same length just before it, from
-/// what is stored at `now`.
+/// blocks; the reasons come from its choice questions, or from those of every one of
+/// `surveys`, the site's) over `period`, compared with the period of the same length just
+/// before it, from what is stored at `now`.
 pub async fn build(
     store: &dyn Store,
     site: &str,
+    surveys: &[Survey],
     survey: Option<&Survey>,
     period: Period,
     group_by: Option<GroupBy>,
@@ -155,8 +176,13 @@ pub async fn build(
     };
 
     let displays = store.display_counts(&scope).await?;
-    let responses = store.response_count(&scope).await?;
+    let funnel = store.funnel_counts(&scope).await?;
+    let responses = funnel.started;
     let response_rate = (displays.shown > 0).then(|| responses as f64 / displays.shown as f64);
+    let choices = choices(
+        store.choice_counts(&scope).await?,
+        survey.map_or(surveys, std::slice::from_ref),
+    );
 
     let (mut csat, mut ces, mut gap) = (Vec::new(), Vec::new(), Vec::new());
     if let Some(survey) = survey {
@@ -212,11 +238,45 @@ pub async fn build(
         groups,
         displays,
         responses,
+        finished: funnel.finished,
+        commented: funnel.commented,
         response_rate,
         csat,
         ces,
         gap,
+        choices,
     })
+}
+
+/// The reasons of every choice question of `surveys` that has answers with an NPS score, in
+/// the config's order; an option counted under an id the config no longer has is listed by
+/// its id.
+fn choices(counts: Vec<ChoiceCount>, surveys: &[Survey]) -> Vec<QuestionChoices> {
+    let mut out = Vec::new();
+    for s in surveys {
+        for q in s
+            .questions
+            .iter()
+            .filter(|q| q.kind == QuestionType::Choice)
+        {
+            let mut c = ChoiceCounts::default();
+            for row in counts
+                .iter()
+                .filter(|r| r.survey == s.id && r.question == q.id)
+            {
+                c.add(row.option.as_deref(), row.nps, row.count);
+            }
+            if c.answered.iter().sum::<u64>() == 0 {
+                continue;
+            }
+            out.push(QuestionChoices {
+                survey: s.id.clone(),
+                question: q.id.clone(),
+                summary: c.summary(q.options.iter().map(|o| o.id.as_str())),
+            });
+        }
+    }
+    out
 }
 
 /// The NPS per group of `by` over `period`: a report's `groups` alone (the dashboard shows

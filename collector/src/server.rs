@@ -109,6 +109,7 @@ impl Application {
             secure_cookies: cfg.secure_cookies,
             static_dir: cfg.static_dir,
             body_timeout: cfg.connections.body_timeout,
+            sign_in_links: Default::default(),
         });
         Ok(Application {
             listener,
@@ -129,6 +130,13 @@ impl Application {
     ) -> Result<(), crate::seed::SeedError> {
         crate::seed_cli::seed_demo_once(self.state.store.as_ref(), &self.state.sites, sites, plan)
             .await
+    }
+
+    /// A one-time link (path and query) that signs its first visitor in to the dashboard as
+    /// the admin, within the hour (`http/dashboard/link.rs`).
+    pub fn sign_in_link(&self) -> Result<String, getrandom::Error> {
+        let code = self.state.sign_in_links.issue()?;
+        Ok(format!("/dashboard/sign-in/link?code={code}"))
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -270,7 +270,8 @@ fn period_of(
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportParams {
-    /// Without it: NPS over every survey of the site, and no CSAT, CES or GAP blocks.
+    /// Without it: NPS over every survey of the site, no CSAT, CES or GAP blocks, and the
+    /// reasons (`choices`) of every survey's choice questions.
     survey: Option<String>,
     from: Option<PeriodFrom>,
     to: Option<PeriodTo>,
@@ -292,6 +293,7 @@ pub async fn report(
     let report = report::build(
         state.store.as_ref(),
         &entry.config.site,
+        &entry.config.surveys,
         survey,
         period,
         p.group_by,
@@ -305,8 +307,10 @@ pub fn report_docs(op: TransformOperation<'_>) -> TransformOperation<'_> {
     op.summary(
         "NPS with a 95% adjusted-Wald interval, the 0–10 histogram, optional groups (low_n \
          under 30 answers; only groups with enough answers are ranked), CSAT/CES/GAP blocks \
-         for the survey's questions, and the change from the previous period of the same \
-         length (delta, z, p).",
+         for the survey's questions, the reasons (each choice option's share among \
+         detractors, passives and promoters, with the detractor difference and its Newcombe \
+         interval), the funnel (responses, finished, commented), and the change from the \
+         previous period of the same length (delta, z, p).",
     )
     // A period that does not parse or is empty (400), storage down (503); an unknown survey
     // is a 404 like an unknown site.

@@ -47,6 +47,8 @@ pub struct AppState {
     pub static_dir: Option<PathBuf>,
     /// How long a submission's body may take to arrive once its handler reads it.
     pub body_timeout: Duration,
+    /// One-time dashboard sign-in links (`serve --demo` prints one).
+    pub sign_in_links: dashboard::link::SignInLinks,
 }
 
 impl AppState {

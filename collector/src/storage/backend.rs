@@ -18,6 +18,9 @@ pub(crate) trait Backend: sqlx::Database {
     const LOCK: &'static str;
     /// The calendar labels of the reports.
     const DIALECT: Dialect;
+    /// Run first in a transaction that recounts the rollups: holds off every other writer
+    /// until it commits. `None` where the store is the only writer.
+    const LOCK_WRITES: Option<&'static str>;
     /// The parameter `param` (`$8`) as the type of a JSON column: PostgreSQL's `jsonb` takes
     /// it from text with a cast, SQLite's JSON is text.
     fn json(param: &str) -> String;
@@ -56,12 +59,22 @@ impl Backend for Sqlite {
         Ok(())
     }
     const LOCK: &'static str = "";
+    /// One writer connection per database file.
+    const LOCK_WRITES: Option<&'static str> = None;
     /// UTC calendar labels; 'weekday 0' moves to the next Sunday (or stays on one), and six
     /// days back is that week's Monday.
     const DIALECT: Dialect = Dialect {
         day: "strftime('%Y-%m-%d', {t} / 1000, 'unixepoch')",
         week: "date({t} / 1000, 'unixepoch', 'weekday 0', '-6 days')",
         month: "strftime('%Y-%m', {t} / 1000, 'unixepoch')",
+        commented: "EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text')",
+        questions: "json_each(responses.answers) AS q",
+        question: "q.key",
+        is_choice: "q.type = 'array'",
+        // json_each of a text answer's value (not JSON) would fail: only arrays are opened.
+        options: "json_each(CASE WHEN q.type = 'array' THEN q.value ELSE '[]' END) AS o",
+        option: "o.value",
+        is_option: "o.type = 'text'",
     };
 
     fn json(param: &str) -> String {
@@ -104,11 +117,25 @@ impl Backend for Postgres {
     }
 
     const LOCK: &'static str = " FOR UPDATE";
+    /// Every write takes ROW EXCLUSIVE on the tables it changes, which SHARE ROW EXCLUSIVE
+    /// excludes (and itself too: two collectors starting at once recount one after the other,
+    /// and the second finds the work done).
+    const LOCK_WRITES: Option<&'static str> =
+        Some("LOCK TABLE responses, scores, displays IN SHARE ROW EXCLUSIVE MODE");
     /// UTC calendar labels; weeks start on Monday.
     const DIALECT: Dialect = Dialect {
         day: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
         week: "to_char(date_trunc('week', to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
         month: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+        commented: "EXISTS (SELECT 1 FROM jsonb_each(responses.answers) AS e
+            WHERE jsonb_typeof(e.value) = 'string')",
+        questions: "jsonb_each(responses.answers) AS q",
+        question: "q.key",
+        is_choice: "jsonb_typeof(q.value) = 'array'",
+        options: "jsonb_array_elements(CASE WHEN jsonb_typeof(q.value) = 'array' THEN q.value
+            ELSE '[]'::jsonb END) AS o",
+        option: "o.value #>> '{}'",
+        is_option: "jsonb_typeof(o.value) = 'string'",
     };
 
     fn json(param: &str) -> String {

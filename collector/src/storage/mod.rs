@@ -418,6 +418,29 @@ pub struct GapRow {
     pub moments: GapMoments,
 }
 
+/// How far the responses of a period got, after the survey was shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct FunnelCounts {
+    /// Responses with at least one answer.
+    pub started: u64,
+    /// Of those, the ones the visitor finished.
+    pub finished: u64,
+    /// Of those, the ones with a text answer.
+    pub commented: u64,
+}
+
+/// Responses that chose one option of a choice question, with one NPS score.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceCount {
+    pub survey: String,
+    pub question: String,
+    /// `None`: the responses that answered the question at all.
+    pub option: Option<String>,
+    /// `None`: responses without an NPS answer.
+    pub nps: Option<u8>,
+    pub count: u64,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct DisplayCounts {
     pub shown: u64,
@@ -514,8 +537,12 @@ pub trait Store: Send + Sync + 'static {
 
     async fn display_counts(&self, scope: &Scope<'_>) -> Result<DisplayCounts, StoreError>;
 
-    /// Responses with at least one answer in the scope (for the response rate).
-    async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError>;
+    /// Responses with at least one answer in the scope (for the response rate), and of those
+    /// the finished and the commented ones.
+    async fn funnel_counts(&self, scope: &Scope<'_>) -> Result<FunnelCounts, StoreError>;
+
+    /// Choice answers in the scope per question, option and NPS score.
+    async fn choice_counts(&self, scope: &Scope<'_>) -> Result<Vec<ChoiceCount>, StoreError>;
 
     async fn list_responses(
         &self,

@@ -3,6 +3,7 @@
 
 use super::StoreError;
 use super::sql_store::SqlStore;
+use super::writes::Writes;
 use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
@@ -29,6 +30,7 @@ impl SqlStore<Postgres> {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Writes::<Postgres>::ensure_rollups(&mut *pool.acquire().await?).await?;
         Ok(SqlStore {
             writer: pool.clone(),
             reader: pool,

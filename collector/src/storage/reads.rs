@@ -5,7 +5,8 @@
 use super::backend::Backend;
 use super::report_sql::bind_scope;
 use super::{
-    DisplayCounts, GapRow, GroupBy, Millis, ResponseFilter, Scope, ScoreCount, StoredResponse,
+    ChoiceCount, DisplayCounts, FunnelCounts, GapRow, GroupBy, Millis, ResponseFilter, Scope,
+    ScoreCount, StoredResponse,
 };
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use std::marker::PhantomData;
@@ -50,13 +51,24 @@ pub(super) struct DisplayCountsRow {
 }
 
 #[derive(Debug, FromRow)]
-pub(super) struct CountRow {
+pub(super) struct FunnelRow {
+    started: i64,
+    finished: i64,
+    commented: i64,
+}
+
+#[derive(Debug, FromRow)]
+pub(super) struct ChoiceCountRow {
+    survey: String,
+    question: String,
+    opt: String,
+    nps: i64,
     n: i64,
 }
 
 #[derive(Debug, FromRow)]
 pub(super) struct SettingRow {
-    value: String,
+    pub(super) value: String,
 }
 
 /// A response as listed; answers and attributes as JSON text on both backends.
@@ -163,7 +175,8 @@ where
     for<'r> ScoreCountRow: FromRow<'r, DB::Row>,
     for<'r> GapSumsRow: FromRow<'r, DB::Row>,
     for<'r> DisplayCountsRow: FromRow<'r, DB::Row>,
-    for<'r> CountRow: FromRow<'r, DB::Row>,
+    for<'r> FunnelRow: FromRow<'r, DB::Row>,
+    for<'r> ChoiceCountRow: FromRow<'r, DB::Row>,
     for<'r> SettingRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
 {
@@ -223,15 +236,39 @@ where
         })
     }
 
-    pub(super) async fn response_count(
+    pub(super) async fn funnel_counts(
         pool: &Pool<DB>,
         scope: &Scope<'_>,
-    ) -> Result<u64, sqlx::Error> {
-        let sql = DB::DIALECT.response_count(scope);
-        let row: CountRow = bind_scope!(sqlx::query_as(&sql), scope)
+    ) -> Result<FunnelCounts, sqlx::Error> {
+        let sql = DB::DIALECT.funnel_counts(scope);
+        let row: FunnelRow = bind_scope!(sqlx::query_as(&sql), scope)
             .fetch_one(pool)
             .await?;
-        Ok(row.n as u64)
+        Ok(FunnelCounts {
+            started: row.started as u64,
+            finished: row.finished as u64,
+            commented: row.commented as u64,
+        })
+    }
+
+    pub(super) async fn choice_counts(
+        pool: &Pool<DB>,
+        scope: &Scope<'_>,
+    ) -> Result<Vec<ChoiceCount>, sqlx::Error> {
+        let sql = DB::DIALECT.choice_counts(scope);
+        let rows: Vec<ChoiceCountRow> = bind_scope!(sqlx::query_as(&sql), scope)
+            .fetch_all(pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| ChoiceCount {
+                survey: r.survey,
+                question: r.question,
+                option: (!r.opt.is_empty()).then_some(r.opt),
+                nps: u8::try_from(r.nps).ok(),
+                count: r.n as u64,
+            })
+            .collect())
     }
 
     pub(super) async fn list_responses(

@@ -11,6 +11,7 @@
 //! empty: `$3..$4` and `$5..$6` the partial hours (rows), `$7..$8` the whole days, `$9..$10`
 //! and `$11..$12` the whole hours around them.
 
+use super::rollup_delta::{COMMENTED, FINISHED, STAGE};
 use super::{GroupBy, Millis, Period, Scope, survey_clause};
 
 pub(super) const HOUR_MS: Millis = 3_600_000;
@@ -90,12 +91,27 @@ macro_rules! bind_scope {
 }
 pub(super) use bind_scope;
 
-/// How a backend turns a millisecond timestamp into a day, week or month label; `{t}` stands
-/// for the timestamp expression.
+/// How a backend turns a millisecond timestamp into a day, week or month label (`{t}` stands
+/// for the timestamp expression), and how it reads what the rollups count of a response's
+/// `answers` JSON (the rule is [`super::rollup_delta::CountedAnswers`]): text answers are its
+/// strings, choice answers its arrays.
 pub(crate) struct Dialect {
     pub day: &'static str,
     pub week: &'static str,
     pub month: &'static str,
+    /// A condition on a `responses` row: it has a text answer.
+    pub commented: &'static str,
+    /// `FROM responses, {questions}`: one row `q` per answer, the question id `{question}`.
+    pub questions: &'static str,
+    pub question: &'static str,
+    /// A condition on `q`: the answer is a choice.
+    pub is_choice: &'static str,
+    /// `FROM responses, {questions}, {options}`: one row `o` per element of `q`'s array
+    /// (none for other answers), the option `{option}`.
+    pub options: &'static str,
+    pub option: &'static str,
+    /// A condition on `o`: the element is an option id (a string).
+    pub is_option: &'static str,
 }
 
 /// The rows of both partial hours, each half of a `UNION ALL` (so each is an index range).
@@ -244,24 +260,82 @@ impl Dialect {
         )
     }
 
-    /// One value: responses created in the period.
-    pub fn response_count(&self, scope: &Scope<'_>) -> String {
+    /// One row: responses created in the period (`started`), and of those the finished and
+    /// the commented ones.
+    pub fn funnel_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
         let rows = partial_hours(
-            "SELECT site, COUNT(*) AS c",
+            &format!(
+                "SELECT site, COUNT(*) AS a, SUM(CASE WHEN finished THEN 1 ELSE 0 END) AS b,
+                    SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c",
+                self.commented
+            ),
             &format!("FROM responses WHERE site = $1{sv}"),
             "1",
         );
         let rollups = rollups(
-            "SELECT site, SUM(n)",
-            &format!("FROM response_rollups WHERE site = $1{sv} AND dim = ''"),
+            &format!(
+                "SELECT site, SUM(CASE WHEN dim = '' THEN n ELSE 0 END),
+                    SUM(CASE WHEN value = '{FINISHED}' THEN n ELSE 0 END),
+                    SUM(CASE WHEN value = '{COMMENTED}' THEN n ELSE 0 END)"
+            ),
+            &format!("FROM response_rollups WHERE site = $1{sv} AND dim IN ('', '{STAGE}')"),
             "1",
         );
         format!(
-            "SELECT CAST(COALESCE(SUM(c), 0) AS BIGINT) AS n FROM (
+            "SELECT CAST(COALESCE(SUM(a), 0) AS BIGINT) AS started,
+                CAST(COALESCE(SUM(b), 0) AS BIGINT) AS finished,
+                CAST(COALESCE(SUM(c), 0) AS BIGINT) AS commented FROM (
                 {rows}
                 UNION ALL {rollups}
              ) AS u"
+        )
+    }
+
+    /// The rows a choice rollup counts, as `(site, survey, created_at, nps, question,
+    /// option)` with `nps` -1 for none: per choice answer one row with option `''` and one
+    /// per option. `{rows}` is a condition on the `responses` row.
+    pub fn choice_rows(&self, rows: &str) -> [String; 2] {
+        let (questions, question, is_choice) = (self.questions, self.question, self.is_choice);
+        let (options, option, is_option) = (self.options, self.option, self.is_option);
+        let select = "SELECT site, survey, created_at, CAST(COALESCE(nps, -1) AS BIGINT) AS nps";
+        [
+            format!(
+                "{select}, {question} AS question, '' AS opt
+                 FROM responses, {questions} WHERE {rows} AND {is_choice}"
+            ),
+            format!(
+                "{select}, {question} AS question, {option} AS opt
+                 FROM responses, {questions}, {options} WHERE {rows} AND {is_choice} AND {is_option}"
+            ),
+        ]
+    }
+
+    /// `(survey, question, opt, nps, n)`: choice answers per option and NPS score (-1:
+    /// none); `opt` `''` counts the responses that answered the question.
+    pub fn choice_counts(&self, scope: &Scope<'_>) -> String {
+        let sv = survey_clause(scope);
+        let parts = self.choice_rows(&format!("site = $1{sv}")).map(|r| {
+            format!(
+                "SELECT survey, question, opt, nps, COUNT(*) AS c FROM ({r}
+                    AND created_at >= $3 AND created_at < $4) AS x GROUP BY 1, 2, 3, 4
+                 UNION ALL SELECT survey, question, opt, nps, COUNT(*) FROM ({r}
+                    AND created_at >= $5 AND created_at < $6) AS y GROUP BY 1, 2, 3, 4"
+            )
+        });
+        let rollups = rollups(
+            "SELECT survey, question, option_id, CAST(nps AS BIGINT), SUM(n)",
+            &format!("FROM choice_rollups WHERE site = $1{sv}"),
+            "1, 2, 3, 4",
+        );
+        format!(
+            "SELECT survey, question, opt, nps, CAST(SUM(c) AS BIGINT) AS n FROM (
+                {}
+                UNION ALL {}
+                UNION ALL {rollups}
+             ) AS u GROUP BY survey, question, opt, nps HAVING SUM(c) > 0
+             ORDER BY survey, question, opt, nps",
+            parts[0], parts[1]
         )
     }
 }

@@ -1,6 +1,7 @@
 //! What a rollup counts, defined once: the buckets ([`WIDTHS`]) and, for every context
 //! dimension ([`DIMS`]) besides the whole survey (dim `""`; a row's `value` is the
-//! dimension's column, empty for NULL), the rule for
+//! dimension's column, empty for NULL), for the funnel's stages ([`STAGE`]) and for the
+//! options of choice answers ([`CountedAnswers`]), the rule for
 //! a new, merged or erased row, as the changes one write transaction makes to the rollup
 //! tables (migrations `0002_rollups.sql`), summed per rollup row. Both stores record every
 //! counted change here as they write ([`super::writes`]) and upsert the sums once, just before
@@ -12,7 +13,16 @@
 use super::context::DIMS;
 use super::report_sql::{DAY_MS, HOUR_MS};
 use super::{DimValues, Millis, ScoreKind};
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
+
+/// The `dim` of the response rollup rows that count the funnel's later stages, per NPS score
+/// like the whole survey's: `value` [`FINISHED`] or [`COMMENTED`].
+pub(super) const STAGE: &str = "stage";
+/// Responses the visitor finished (the widget's last step, or a hosted page's submit).
+pub(super) const FINISHED: &str = "finished";
+/// Responses with at least one text answer.
+pub(super) const COMMENTED: &str = "commented";
 
 /// Both bucket widths every change is counted in: a UTC day and an hour.
 pub(super) const WIDTHS: [Millis; 2] = [DAY_MS, HOUR_MS];
@@ -28,6 +38,48 @@ pub(super) struct CountedResponse {
     pub created_at: Millis,
     pub nps: Option<i64>,
     pub dims: DimValues,
+    pub finished: bool,
+    pub answers: CountedAnswers,
+}
+
+/// What the rollups count of a response's answers (its `answers` column). Text answers are
+/// its JSON strings and choice answers its arrays (the JSON forms of `Answer::Text` and
+/// `Answer::Choice`; no other answer is either), so a stored row is counted by its JSON alone,
+/// in Rust here and in SQL by [`super::report_sql::Dialect`]'s `choices` and `commented`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct CountedAnswers {
+    pub commented: bool,
+    /// Per choice question, the options chosen (strings only).
+    pub choices: Vec<(String, Vec<String>)>,
+}
+
+impl CountedAnswers {
+    pub fn of(answers: &Map<String, Value>) -> Self {
+        let mut c = CountedAnswers::default();
+        for (question, v) in answers {
+            match v {
+                Value::String(_) => c.commented = true,
+                Value::Array(items) => c.choices.push((
+                    question.clone(),
+                    items
+                        .iter()
+                        .filter_map(|o| o.as_str().map(str::to_owned))
+                        .collect(),
+                )),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    /// From a stored `answers` column; a column that is not a JSON object has no answers
+    /// the rollups count (the write path stores objects only).
+    pub fn of_json(answers: &str) -> Self {
+        match serde_json::from_str::<Value>(answers) {
+            Ok(Value::Object(m)) => Self::of(&m),
+            _ => Self::default(),
+        }
+    }
 }
 
 /// The counted columns of a score row.
@@ -49,6 +101,10 @@ pub(super) struct Deltas {
     pub gaps: BTreeMap<(Bucket, String, String), [i64; 7]>,
     /// bucket → shown, dismissed.
     pub displays: BTreeMap<Bucket, [i64; 2]>,
+    /// `(bucket, question, option, nps or -1)` → responses that chose the option; option `""`
+    /// counts the responses that answered the question at all (the shares' denominator: a
+    /// question may allow several options).
+    pub choices: BTreeMap<(Bucket, String, String, i64), i64>,
 }
 
 fn buckets(site: &str, survey: &str, at: Millis) -> impl Iterator<Item = Bucket> + use<> {
@@ -82,15 +138,33 @@ impl Deltas {
                 *x += y;
             }
         });
+        add(&mut self.choices, other.choices, |a, b| *a += b);
     }
 
     /// Counts (`sign` 1) or uncounts (-1) a response row.
     pub fn response(&mut self, r: &CountedResponse, sign: i64) {
+        let nps_or_none = r.nps.unwrap_or(-1);
         for b in buckets(&r.site, &r.survey, r.created_at) {
             *self
                 .responses
-                .entry((b.clone(), "", String::new(), r.nps.unwrap_or(-1)))
+                .entry((b.clone(), "", String::new(), nps_or_none))
                 .or_default() += sign;
+            for (stage, reached) in [(FINISHED, r.finished), (COMMENTED, r.answers.commented)] {
+                if reached {
+                    *self
+                        .responses
+                        .entry((b.clone(), STAGE, stage.to_owned(), nps_or_none))
+                        .or_default() += sign;
+                }
+            }
+            for (question, options) in &r.answers.choices {
+                for option in std::iter::once("").chain(options.iter().map(String::as_str)) {
+                    *self
+                        .choices
+                        .entry((b.clone(), question.clone(), option.to_owned(), nps_or_none))
+                        .or_default() += sign;
+                }
+            }
             if let Some(nps) = r.nps {
                 for (dim, _) in DIMS {
                     let value = r.dims.get(dim).unwrap_or_default().to_owned();
@@ -165,7 +239,50 @@ mod tests {
             created_at: 86_400_000 * 3 + 3_600_000 * 5 + 7,
             nps,
             dims: c.dims,
+            finished: false,
+            answers: CountedAnswers::default(),
         }
+    }
+
+    #[test]
+    fn stages_and_choice_options_count_per_nps_score() {
+        let answers = serde_json::json!({
+            "nps": 3, "why": ["slow", "price"], "comment": "late again", "gap": {"speed": [5, 2]}
+        });
+        let counted = CountedAnswers::of(answers.as_object().unwrap());
+        assert_eq!(
+            counted,
+            CountedAnswers {
+                commented: true,
+                choices: vec![("why".into(), vec!["slow".into(), "price".into()])],
+            }
+        );
+        assert_eq!(CountedAnswers::of_json(&answers.to_string()), counted);
+        assert_eq!(CountedAnswers::of_json("[1]"), CountedAnswers::default());
+        let mut d = Deltas::default();
+        d.response(
+            &CountedResponse {
+                finished: true,
+                answers: counted,
+                ..r(Some(3), None)
+            },
+            1,
+        );
+        let day = ("s".to_owned(), "v".to_owned(), 86_400_000, 86_400_000 * 3);
+        for stage in [FINISHED, COMMENTED] {
+            assert_eq!(d.responses[&(day.clone(), STAGE, stage.into(), 3)], 1);
+        }
+        // The answered-the-question row ("") and one per option, in both widths.
+        assert_eq!(d.choices.len(), 6);
+        for option in ["", "slow", "price"] {
+            assert_eq!(d.choices[&(day.clone(), "why".into(), option.into(), 3)], 1);
+        }
+        // Without an NPS answer a response's stages and choices count under -1.
+        let mut d = Deltas::default();
+        let mut unscored = r(None, None);
+        unscored.answers.choices = vec![("why".into(), vec!["slow".into()])];
+        d.response(&unscored, 1);
+        assert_eq!(d.choices[&(day, "why".into(), "slow".into(), -1)], 1);
     }
 
     #[test]

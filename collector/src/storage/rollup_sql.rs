@@ -11,8 +11,9 @@
 
 use super::backend::Backend;
 use super::context::DIMS;
-use super::rollup_delta::{Bucket, Deltas, WIDTHS};
-use sqlx::{Database, Encode, Executor, IntoArguments, Type};
+use super::report_sql::Dialect;
+use super::rollup_delta::{Bucket, COMMENTED, Deltas, FINISHED, STAGE, WIDTHS};
+use sqlx::{Encode, Executor, IntoArguments, Type};
 
 /// Upserts what a write transaction changed in the rollups (see [`Deltas`]) just before it
 /// commits: one multi-row statement per rollup table, since every statement is a round trip
@@ -105,6 +106,23 @@ where
             shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed",
         &displays,
     )
+    .await?;
+    let choices: Vec<Vec<Val<'_>>> = d
+        .choices
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|((b, question, option, nps), n)| {
+            let mut row = bucket(b);
+            row.extend([Str(question), Str(option), Int(*nps), Int(*n)]);
+            row
+        })
+        .collect();
+    upsert(
+        conn,
+        "INSERT INTO choice_rollups AS t (site, survey, width, bucket, question, option_id, nps, n)",
+        "ON CONFLICT (site, width, bucket, survey, question, option_id, nps) DO UPDATE SET n = t.n + excluded.n",
+        &choices,
+    )
     .await
 }
 
@@ -157,9 +175,10 @@ where
 }
 
 /// Statements that count every stored row into the rollups, by the rules of [`Deltas`]. The
-/// same SQL on both backends.
-fn count_all_rows() -> [String; 4] {
+/// same SQL on both backends, but for how each reads the answers' JSON ([`Dialect`]).
+fn count_all_rows(dialect: &Dialect) -> [String; 5] {
     let (rows, scores, sign) = ("true", "true", 1);
+    let commented = dialect.commented;
     let dims = DIMS
         .map(|(g, column)| {
             let dim = g.as_str();
@@ -169,6 +188,7 @@ fn count_all_rows() -> [String; 4] {
             )
         })
         .join("\n");
+    let [answered, chosen] = dialect.choice_rows(rows);
     let [day, hour] = WIDTHS;
     let widths = format!("(SELECT {day} AS w UNION ALL SELECT {hour}) AS g");
     [
@@ -177,6 +197,10 @@ fn count_all_rows() -> [String; 4] {
              SELECT r.site, r.survey, g.w, r.created_at - r.created_at % g.w, r.dim, r.value, r.nps, {sign} * COUNT(*)
              FROM (SELECT site, survey, created_at, '' AS dim, '' AS value, COALESCE(nps, -1) AS nps
                    FROM responses WHERE {rows}
+                   UNION ALL SELECT site, survey, created_at, '{STAGE}', '{FINISHED}', COALESCE(nps, -1)
+                   FROM responses WHERE {rows} AND finished
+                   UNION ALL SELECT site, survey, created_at, '{STAGE}', '{COMMENTED}', COALESCE(nps, -1)
+                   FROM responses WHERE {rows} AND {commented}
                    {dims}) AS r, {widths}
              WHERE true GROUP BY 1, 2, 3, 4, 5, 6, 7
              ON CONFLICT (site, dim, width, bucket, survey, value, nps) DO UPDATE SET n = t.n + excluded.n"
@@ -212,6 +236,13 @@ fn count_all_rows() -> [String; 4] {
              ON CONFLICT (site, width, bucket, survey) DO UPDATE SET
                 shown = t.shown + excluded.shown, dismissed = t.dismissed + excluded.dismissed"
         ),
+        format!(
+            "INSERT INTO choice_rollups AS t (site, survey, width, bucket, question, option_id, nps, n)
+             SELECT c.site, c.survey, g.w, c.created_at - c.created_at % g.w, c.question, c.opt, c.nps, {sign} * COUNT(*)
+             FROM ({answered} UNION ALL {chosen}) AS c, {widths}
+             WHERE true GROUP BY 1, 2, 3, 4, 5, 6, 7
+             ON CONFLICT (site, width, bucket, survey, question, option_id, nps) DO UPDATE SET n = t.n + excluded.n"
+        ),
     ]
 }
 
@@ -219,7 +250,7 @@ fn count_all_rows() -> [String; 4] {
 /// rows loaded behind its back).
 pub(super) async fn rebuild<DB>(conn: &mut DB::Connection) -> Result<(), sqlx::Error>
 where
-    DB: Database,
+    DB: Backend,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
 {
@@ -228,12 +259,13 @@ where
         "score_rollups",
         "gap_rollups",
         "display_rollups",
+        "choice_rollups",
     ] {
         sqlx::query(&format!("DELETE FROM {table}"))
             .execute(&mut *conn)
             .await?;
     }
-    for sql in count_all_rows() {
+    for sql in count_all_rows(&DB::DIALECT) {
         sqlx::query(&sql).execute(&mut *conn).await?;
     }
     Ok(())

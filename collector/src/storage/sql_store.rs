@@ -5,8 +5,8 @@
 
 use super::backend::Backend;
 use super::reads::{
-    CountRow, DisplayCountsRow, GapSumsRow, HistogramRow, ListedRow, Reads, ScoreCountRow,
-    SettingRow,
+    ChoiceCountRow, DisplayCountsRow, FunnelRow, GapSumsRow, HistogramRow, ListedRow, Reads,
+    ScoreCountRow, SettingRow,
 };
 use super::sessions::{SessionRow, Sessions};
 use super::tokens::{GrantRow, TokenRow, Tokens};
@@ -46,7 +46,8 @@ where
     for<'r> ScoreCountRow: FromRow<'r, DB::Row>,
     for<'r> GapSumsRow: FromRow<'r, DB::Row>,
     for<'r> DisplayCountsRow: FromRow<'r, DB::Row>,
-    for<'r> CountRow: FromRow<'r, DB::Row>,
+    for<'r> FunnelRow: FromRow<'r, DB::Row>,
+    for<'r> ChoiceCountRow: FromRow<'r, DB::Row>,
     for<'r> SettingRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
     for<'r> TokenRow: FromRow<'r, DB::Row>,
@@ -117,8 +118,12 @@ where
         Ok(Reads::<DB>::display_counts(&self.reader, scope).await?)
     }
 
-    async fn response_count(&self, scope: &Scope<'_>) -> Result<u64, StoreError> {
-        Ok(Reads::<DB>::response_count(&self.reader, scope).await?)
+    async fn funnel_counts(&self, scope: &Scope<'_>) -> Result<FunnelCounts, StoreError> {
+        Ok(Reads::<DB>::funnel_counts(&self.reader, scope).await?)
+    }
+
+    async fn choice_counts(&self, scope: &Scope<'_>) -> Result<Vec<ChoiceCount>, StoreError> {
+        Ok(Reads::<DB>::choice_counts(&self.reader, scope).await?)
     }
 
     async fn list_responses(&self, f: &ResponseFilter) -> Result<Vec<StoredResponse>, StoreError> {

@@ -1,8 +1,8 @@
 //! SQLite: one file in WAL mode with `synchronous = FULL` (a commit survives power loss). One
 //! connection writes, so writers never wait on SQLITE_BUSY; a small pool reads alongside it.
 
-use super::rollup_sql;
 use super::sql_store::SqlStore;
+use super::writes::Writes;
 use super::*;
 use sqlx::Sqlite;
 use sqlx::sqlite::{
@@ -72,19 +72,7 @@ impl SqlStore<Sqlite> {
             .run(&writer)
             .await
             .map_err(|e| StoreError::Migrate(e.to_string()))?;
-        // Databases from before the rollups (migration 0002) get them built once.
-        let built: Option<String> =
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = 'rollups'")
-                .fetch_optional(&writer)
-                .await?;
-        if built.is_none() {
-            let mut tx = writer.begin().await?;
-            rollup_sql::rebuild::<Sqlite>(&mut tx).await?;
-            sqlx::query("INSERT INTO settings (key, value) VALUES ('rollups', '1')")
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        }
+        Writes::<Sqlite>::ensure_rollups(&mut *writer.acquire().await?).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(base.read_only(true))

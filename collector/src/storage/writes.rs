@@ -7,7 +7,8 @@
 //! and decodes. The SQL differs only where [`Backend`] says (a row lock, a JSON cast).
 
 use super::backend::Backend;
-use super::rollup_delta::{CountedResponse, CountedScore, Deltas};
+use super::reads::SettingRow;
+use super::rollup_delta::{CountedAnswers, CountedResponse, CountedScore, Deltas};
 use super::rollup_sql;
 use super::sql_store::SqlStore;
 use super::{
@@ -41,6 +42,11 @@ fn params(first: usize) -> String {
         .join(", ")
 }
 
+/// The rules the rollups are counted by ([`Deltas`]): a database whose `rollups` setting holds
+/// another value is recounted when the store opens it ([`Writes::ensure_rollups`]). 2: the
+/// funnel's stages and the choice options (migration `0006`/`0007_choice_rollups.sql`).
+pub(super) const ROLLUPS_VERSION: &str = "2";
+
 /// A batch that loses a deadlock or a serialization conflict (PostgreSQL, two collectors
 /// changing the same rows in opposite orders) is rolled back whole, so running it again is
 /// safe, and it succeeds once the other transaction has committed.
@@ -67,6 +73,7 @@ pub(super) struct ResponseRow {
     nps: Option<i64>,
     #[sqlx(flatten)]
     dims: DimValues,
+    finished: bool,
     answers: String,
 }
 
@@ -79,6 +86,8 @@ pub(super) struct ErasedResponse {
     nps: Option<i64>,
     #[sqlx(flatten)]
     dims: DimValues,
+    finished: bool,
+    answers: String,
 }
 
 #[derive(Debug, FromRow)]
@@ -128,7 +137,7 @@ fn lock_order(writes: &[Write]) -> Vec<usize> {
 }
 
 /// Merges answers over stored ones: a question answered again takes the new answer.
-fn merged(stored: &str, new: &Map<String, Value>) -> String {
+fn merged(stored: &str, new: &Map<String, Value>) -> Map<String, Value> {
     let mut answers = match serde_json::from_str::<Value>(stored) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -136,7 +145,7 @@ fn merged(stored: &str, new: &Map<String, Value>) -> String {
     for (k, v) in new {
         answers.insert(k.clone(), v.clone());
     }
-    Value::Object(answers).to_string()
+    answers
 }
 
 fn small(v: Option<i64>) -> Option<i16> {
@@ -159,6 +168,7 @@ where
     for<'r> ErasedResponse: FromRow<'r, DB::Row>,
     for<'r> ErasedScore: FromRow<'r, DB::Row>,
     for<'r> ErasedDisplay: FromRow<'r, DB::Row>,
+    for<'r> SettingRow: FromRow<'r, DB::Row>,
 {
     /// The writer's connection, clean (see [`clean_connection`]), with the tests' simulated
     /// disk size applied.
@@ -357,7 +367,7 @@ where
                 return Ok(Outcome::Created);
             }
             let select = format!(
-                "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, {},
+                "SELECT survey, visitor, created_at, CAST(nps AS BIGINT) AS nps, {}, finished,
                     CAST(answers AS TEXT) AS answers
                  FROM responses WHERE site = $1 AND id = $2{}",
                 context::columns(),
@@ -387,13 +397,15 @@ where
         )))
     }
 
-    /// Merges `r` into the stored response `s`, moving its rollup counts if its score changed.
+    /// Merges `r` into the stored response `s`, moving its rollup counts if what they count
+    /// of it changed (its score, its stage, its choices).
     async fn merge(
         conn: &mut DB::Connection,
         r: &ResponseWrite,
         s: &ResponseRow,
         deltas: &mut Deltas,
     ) -> Result<(), sqlx::Error> {
+        let answers = merged(&s.answers, &r.answers);
         sqlx::query(&format!(
             "UPDATE responses SET updated_at = $3, finished = (finished OR $4), nps = COALESCE($5, nps),
                 category = COALESCE($6, category), display_id = COALESCE(display_id, $7),
@@ -408,7 +420,7 @@ where
         .bind(r.nps.map(i64::from))
         .bind(r.category.map(|c| c.as_str()))
         .bind(r.display.as_deref())
-        .bind(merged(&s.answers, &r.answers).as_str())
+        .bind(Value::Object(answers.clone()).to_string().as_str())
         .execute(&mut *conn)
         .await?;
         let old = CountedResponse {
@@ -417,11 +429,18 @@ where
             created_at: s.created_at,
             nps: s.nps,
             dims: s.dims.clone(),
+            finished: s.finished,
+            answers: CountedAnswers::of_json(&s.answers),
         };
-        let nps = r.nps.map(i64::from).or(old.nps);
-        if nps != old.nps {
+        let new = CountedResponse {
+            nps: r.nps.map(i64::from).or(old.nps),
+            finished: old.finished || r.finished,
+            answers: CountedAnswers::of(&answers),
+            ..old.clone()
+        };
+        if new != old {
             deltas.response(&old, -1);
-            deltas.response(&CountedResponse { nps, ..old }, 1);
+            deltas.response(&new, 1);
         }
         Ok(())
     }
@@ -480,6 +499,8 @@ where
             created_at: r.at,
             nps: r.nps.map(i64::from),
             dims: c.dims.clone(),
+            finished: r.finished,
+            answers: CountedAnswers::of(&r.answers),
         };
         deltas.response(&counted, 1);
         Self::scores(conn, r, false, r.at, deltas).await?;
@@ -567,6 +588,34 @@ where
         Ok(())
     }
 
+    /// Recounts the rollups from the stored rows, once, when the database's were counted by
+    /// other rules than [`ROLLUPS_VERSION`]'s (or before the store kept rollups at all). Other
+    /// collectors' writes wait for the recount where the backend can make them
+    /// ([`Backend::LOCK_WRITES`]), so that none is counted twice or not at all.
+    pub(super) async fn ensure_rollups(conn: &mut DB::Connection) -> Result<(), sqlx::Error> {
+        let version = "SELECT value FROM settings WHERE key = 'rollups'";
+        let current = |v: Option<SettingRow>| v.is_some_and(|v| v.value == ROLLUPS_VERSION);
+        if current(sqlx::query_as(version).fetch_optional(&mut *conn).await?) {
+            return Ok(());
+        }
+        let mut tx = Connection::begin(conn).await?;
+        if let Some(lock) = DB::LOCK_WRITES {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        if !current(sqlx::query_as(version).fetch_optional(&mut *tx).await?) {
+            tracing::info!("counting the report rollups from the stored answers (once)");
+            rollup_sql::rebuild::<DB>(&mut tx).await?;
+            sqlx::query(
+                "INSERT INTO settings (key, value) VALUES ('rollups', $1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(ROLLUPS_VERSION)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await
+    }
+
     /// Recounts every rollup from the stored rows, in one transaction on `conn`.
     pub(super) async fn rebuild_rollups(conn: &mut DB::Connection) -> Result<(), sqlx::Error> {
         let mut tx = Connection::begin(conn).await?;
@@ -587,7 +636,8 @@ where
         let mut deltas = Deltas::default();
         let responses: Vec<ErasedResponse> = sqlx::query_as(&format!(
             "DELETE FROM responses WHERE site = $1 AND visitor = $2
-             RETURNING id, survey, created_at, CAST(nps AS BIGINT) AS nps, {}",
+             RETURNING id, survey, created_at, CAST(nps AS BIGINT) AS nps, {}, finished,
+                CAST(answers AS TEXT) AS answers",
             context::columns()
         ))
         .bind(site)
@@ -601,6 +651,8 @@ where
                 created_at: r.created_at,
                 nps: r.nps,
                 dims: r.dims.clone(),
+                finished: r.finished,
+                answers: CountedAnswers::of_json(&r.answers),
             };
             deltas.response(&counted, -1);
         }

@@ -257,8 +257,21 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
                 1 => "bergen",
                 _ => hostile,
             };
+            // Reasons (asked of detractors and passives): detractors 6 × delivery (one with
+            // staff too), 3 × price; passives 3 × delivery, 9 × price. Four detractors say why.
+            let mut answers = json!({ "nps": score });
+            match (score, i) {
+                (2, 0) => answers["reasons"] = json!(["delivery", "staff"]),
+                (2, 1..6) | (7, 0..3) => answers["reasons"] = json!(["delivery"]),
+                (2, _) | (7, _) => answers["reasons"] = json!(["price"]),
+                _ => {}
+            }
+            if score == 2 && i < 4 {
+                answers["why"] = json!("It came late");
+            }
             bodies.push(json!({"v": 1, "id": new_id(), "survey": "post-purchase",
-                "visitor": format!("v{score}-{i}"), "answers": {"nps": score},
+                "visitor": format!("v{score}-{i}"), "answers": answers,
+                "finished": i % 2 == 0,
                 "page": "http://localhost:8080/checkout/complete.html",
                 "location": location, "device": "mobile"}));
         }
@@ -293,10 +306,39 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         "groups",
         "displays",
         "responses",
+        "finished",
+        "commented",
+        "choices",
     ] {
         assert_eq!(shown["report"][key], api[key], "{key}");
     }
     assert_eq!(api["nps"]["n"], 45);
+    // Finished: even i of 24, 12 and 9 answers; commented: four detractors.
+    assert_eq!(
+        (api["finished"].as_u64(), api["commented"].as_u64()),
+        (Some(23), Some(4))
+    );
+    // The reasons, by hand: promoters were not asked, so detractors are compared with
+    // passives. Delivery 6 of 9 against 3 of 12: +41.7 points.
+    let reasons = &api["choices"][0];
+    assert_eq!(reasons["question"], "reasons");
+    assert_eq!(reasons["compared_with"], "passive");
+    assert_eq!(
+        reasons["answered"],
+        json!({"detractors": 9, "passives": 12, "promoters": 0})
+    );
+    let order: Vec<&str> = reasons["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["option"].as_str().unwrap())
+        .collect();
+    assert_eq!(order, ["delivery", "staff", "website", "price"]);
+    let delivery = &reasons["options"][0];
+    assert_eq!(delivery["detractors"]["count"], 6);
+    assert_eq!(delivery["passives"]["count"], 3);
+    let points = delivery["difference"]["points"].as_f64().unwrap();
+    assert!((points - (600.0 / 9.0 - 25.0)).abs() < 1e-9, "{points}");
     let location = shown["breakdowns"]
         .as_array()
         .unwrap()
@@ -362,6 +404,18 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
     );
     // Every group here is under 30 answers: shown, marked, not ranked.
     assert!(html.contains("under 30: not ranked"));
+    // The reasons detractors give, named, and the table behind them.
+    assert!(
+        html.contains(
+            "Detractors most often chose: Slow delivery (66.7%); Prices (33.3%); Unhelpful staff (11.1%)."
+        ),
+        "no headline of reasons"
+    );
+    assert!(html.contains("<th scope=\"col\">Detractors minus passives</th>"));
+    assert!(html.contains("66.7% (6 of 9)"));
+    assert!(html.contains("+41.7"));
+    assert!(html.contains(r#"<td class="num" data-field="finished">23</td>"#));
+    assert!(html.contains(r#"<td class="num" data-field="commented">4</td>"#));
 
     // A view that cannot be shown says why, as a page.
     for (query, status) in [

@@ -49,6 +49,8 @@ struct ModelResponse {
     channel: Option<String>,
     /// (question, aspect) -> (kind, score, expectation, experience)
     scores: BTreeMap<(String, String), ScoreWrite>,
+    finished: bool,
+    answers: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -96,8 +98,14 @@ impl Model {
                         locale: c.dims.get(GroupBy::Locale).map(str::to_owned),
                         channel: c.dims.get(GroupBy::Channel).map(str::to_owned),
                         scores: BTreeMap::new(),
+                        finished: false,
+                        answers: serde_json::Map::new(),
                     });
                 e.nps = r.nps.or(e.nps);
+                e.finished |= r.finished;
+                for (k, v) in &r.answers {
+                    e.answers.insert(k.clone(), v.clone());
+                }
                 for s in &r.scores {
                     e.scores
                         .insert((s.question.clone(), s.aspect.clone()), s.clone());
@@ -204,11 +212,45 @@ impl Model {
         c
     }
 
-    fn response_count(&self, scope: &Scope<'_>) -> u64 {
-        self.responses
-            .values()
-            .filter(|r| Self::in_scope(scope, &r.survey, r.at))
-            .count() as u64
+    fn funnel(&self, scope: &Scope<'_>) -> FunnelCounts {
+        let mut f = FunnelCounts::default();
+        for r in self.responses.values() {
+            if Self::in_scope(scope, &r.survey, r.at) {
+                f.started += 1;
+                f.finished += u64::from(r.finished);
+                f.commented += u64::from(r.answers.values().any(|v| v.is_string()));
+            }
+        }
+        f
+    }
+
+    /// Per (survey, question, option, nps): `None` options count answering the question.
+    fn choices(&self, scope: &Scope<'_>) -> Vec<ChoiceCount> {
+        let mut out: BTreeMap<(String, String, Option<String>, Option<u8>), u64> = BTreeMap::new();
+        for r in self.responses.values() {
+            if !Self::in_scope(scope, &r.survey, r.at) {
+                continue;
+            }
+            for (q, v) in &r.answers {
+                let Some(options) = v.as_array() else {
+                    continue;
+                };
+                let key = |o: Option<String>| (r.survey.clone(), q.clone(), o, r.nps);
+                *out.entry(key(None)).or_default() += 1;
+                for o in options.iter().filter_map(|o| o.as_str()) {
+                    *out.entry(key(Some(o.to_owned()))).or_default() += 1;
+                }
+            }
+        }
+        out.into_iter()
+            .map(|((survey, question, option, nps), count)| ChoiceCount {
+                survey,
+                question,
+                option,
+                nps,
+                count,
+            })
+            .collect()
     }
 }
 
@@ -339,13 +381,26 @@ fn writes(rng: &mut Lcg) -> Vec<Vec<Write>> {
                         .set(GroupBy::Device, opt(rng, &["", "desktop", "mobile"]));
                     c
                 },
-                answers: match nps {
-                    Some(n) => json!({ "nps": n }),
-                    None => json!({ "why": "more answers" }),
-                }
-                .as_object()
-                .unwrap()
-                .clone(),
+                answers: {
+                    let mut a = match nps {
+                        Some(n) => json!({ "nps": n }),
+                        None => json!({ "why": "more answers" }),
+                    };
+                    // Reasons, one or two, sometimes changed by a later write.
+                    if rng.next(3) != 0 {
+                        let first = rng.pick(&["slow", "price", "staff"]);
+                        let chosen = if rng.next(3) == 0 {
+                            json!([first, "range"])
+                        } else {
+                            json!([first])
+                        };
+                        a["reasons"] = chosen;
+                    }
+                    if rng.next(4) == 0 {
+                        a["comment"] = json!("late again");
+                    }
+                    a.as_object().unwrap().clone()
+                },
                 attributes: json!({}),
                 scores,
             }));
@@ -482,8 +537,13 @@ async fn assert_agrees(
         "{what}"
     );
     assert_eq!(
-        s.response_count(read).await.unwrap(),
-        model.response_count(asked),
+        s.funnel_counts(read).await.unwrap(),
+        model.funnel(asked),
+        "{what}"
+    );
+    assert_eq!(
+        s.choice_counts(read).await.unwrap(),
+        model.choices(asked),
         "{what}"
     );
 }
@@ -506,10 +566,10 @@ async fn rollups_are_filled_from_earlier_rows(backend: Backend) {
         .unwrap();
     let rows = [
         format!(
-            "INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, nps, page, page_path, location, answers)
-             VALUES ('s', 'r1', 'v', 'x', {a}, {a}, 10, 'https://s.example/a', '/a', NULL, '{{}}'),
-                    ('s', 'r2', 'v', 'x', {b}, {b}, 3, 'https://s.example/b', '/b', 'oslo', '{{}}'),
-                    ('s', 'r3', 'v', 'x', {b}, {b}, NULL, 'https://s.example/b', '/b', NULL, '{{}}')",
+            r#"INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, nps, page, page_path, location, answers)
+             VALUES ('s', 'r1', 'v', 'x', {a}, {a}, 10, 'https://s.example/a', '/a', NULL, '{{"why": "fast", "reasons": ["staff", "price"]}}'),
+                    ('s', 'r2', 'v', 'x', {b}, {b}, 3, 'https://s.example/b', '/b', 'oslo', '{{"reasons": ["price"], "gap": {{"speed": [6, 4]}}}}'),
+                    ('s', 'r3', 'v', 'x', {b}, {b}, NULL, 'https://s.example/b', '/b', NULL, '{{}}')"#,
             a = T0 + 5,
             b = T0 + DAY + 5
         ),
@@ -599,7 +659,31 @@ async fn rollups_are_filled_from_earlier_rows(backend: Backend) {
         (by_location[1].0.as_str(), by_location[1].1[3]),
         ("oslo", 1)
     );
-    assert_eq!(store.response_count(&scope).await.unwrap(), 3);
+    assert_eq!(
+        store.funnel_counts(&scope).await.unwrap(),
+        FunnelCounts {
+            started: 3,
+            finished: 0,
+            commented: 1
+        }
+    );
+    let choice = |option: Option<&str>, nps, count| ChoiceCount {
+        survey: "v".into(),
+        question: "reasons".into(),
+        option: option.map(str::to_owned),
+        nps: Some(nps),
+        count,
+    };
+    assert_eq!(
+        store.choice_counts(&scope).await.unwrap(),
+        [
+            choice(None, 3, 1),
+            choice(None, 10, 1),
+            choice(Some("price"), 3, 1),
+            choice(Some("price"), 10, 1),
+            choice(Some("staff"), 10, 1),
+        ]
+    );
     assert_eq!(
         store.display_counts(&scope).await.unwrap(),
         DisplayCounts {

@@ -114,7 +114,7 @@ async fn writes_merge_and_conflict_in_one_batch(backend: Backend) {
             dismissed: 1
         }
     );
-    assert_eq!(s.response_count(&scope).await.unwrap(), 1);
+    assert_eq!(s.funnel_counts(&scope).await.unwrap().started, 1);
     let scores = s.score_counts(&scope).await.unwrap();
     assert_eq!(
         scores,

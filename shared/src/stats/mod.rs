@@ -3,6 +3,7 @@
 //! so a database can aggregate a million responses and hand over a few numbers.
 
 mod ces;
+mod choice;
 mod csat;
 pub mod dist;
 mod gap;
@@ -12,6 +13,9 @@ mod nps;
 mod nps_change;
 
 pub use ces::CesSummary;
+pub use choice::{
+    CategoryCounts, ChoiceCounts, ChoiceSummary, OptionSummary, Share, ShareDifference,
+};
 pub use csat::CsatSummary;
 pub use gap::{GapAspectSummary, GapMoments};
 pub use interval::Interval;

@@ -6,6 +6,7 @@
 //! whose JSON each page links to.
 
 mod comments;
+pub mod link;
 mod overview;
 mod sessions;
 
@@ -35,6 +36,10 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
     Router::new()
         .route("/dashboard", get(index))
         .route("/dashboard/sign-in", get(sign_in_page).post(sign_in))
+        .route(
+            "/dashboard/sign-in/link",
+            get(link::page).post(link::redeem),
+        )
         .route("/dashboard/sign-out", post(sign_out))
         .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route("/dashboard/{site}", get(overview::page))

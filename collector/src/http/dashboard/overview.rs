@@ -8,6 +8,7 @@ use super::super::admin::{period, survey_of};
 use super::super::{AppState, Path, SitePath};
 use super::{Choice, Signed, given, page_error, render, urlencode};
 use crate::error::ApiError;
+use crate::report::QuestionChoices;
 use crate::report::{self, Group, Groups, Report};
 use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
 use askama::Template;
@@ -18,7 +19,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use tenpoint_shared::stats::{Interval, NpsSummary};
+use tenpoint_shared::config::{SiteConfig, Text};
+use tenpoint_shared::score::Category;
+use tenpoint_shared::stats::{Interval, NpsSummary, OptionSummary, Share as OptionShare};
 
 /// The groupings shown under "Where", in this order.
 const WHERE: [GroupBy; 5] = [
@@ -160,7 +163,18 @@ async fn numbers(
     let site = config.site.as_str();
     let (report, groupings, location_months) = futures_util::try_join!(
         async {
-            Ok::<_, ApiError>(report::build(store, site, survey, period, Some(trend), now).await?)
+            Ok::<_, ApiError>(
+                report::build(
+                    store,
+                    site,
+                    &config.surveys,
+                    survey,
+                    period,
+                    Some(trend),
+                    now,
+                )
+                .await?,
+            )
         },
         async {
             let all = WHERE.map(|by| report::groups_by(store, site, survey, period, by, now));
@@ -266,6 +280,8 @@ struct Funnel {
     shown: u64,
     dismissed: u64,
     responses: u64,
+    finished: u64,
+    commented: u64,
     rate: String,
 }
 
@@ -368,6 +384,112 @@ struct GapRow {
     n: u64,
 }
 
+/// One choice question's reasons: the options that detractors choose most often, and every
+/// option's shares by category with the detractor-minus-promoter difference, largest first.
+struct ReasonTable {
+    caption: String,
+    /// "promoters", or "passives" for a question promoters did not answer.
+    compared: &'static str,
+    /// "Detractors most often chose: …", naming up to three options.
+    headline: String,
+    low_n: bool,
+    rows: Vec<ReasonRow>,
+}
+
+struct ReasonRow {
+    option: String,
+    detractors: String,
+    passives: String,
+    promoters: String,
+    difference: String,
+    interval: String,
+    significant: bool,
+}
+
+/// `75.0% (30 of 40)`.
+fn share(s: &OptionShare) -> String {
+    format!("{} ({} of {})", percent(s.count, s.of), s.count, s.of)
+}
+
+/// A config text in the site's default language, else its first; `id` without any.
+fn label(text: &Text, locale: &str, id: &str) -> String {
+    text.0
+        .get(locale)
+        .or_else(|| text.0.iter().next().map(|(_, v)| v))
+        .cloned()
+        .unwrap_or_else(|| id.to_owned())
+}
+
+impl ReasonTable {
+    fn of(config: &SiteConfig, q: &QuestionChoices) -> Self {
+        let locale = config.default_locale.as_str();
+        let question = config
+            .surveys
+            .iter()
+            .find(|s| s.id == q.survey)
+            .and_then(|s| s.questions.iter().find(|x| x.id == q.question));
+        let option_label = |id: &str| {
+            question
+                .and_then(|x| x.options.iter().find(|o| o.id == id))
+                .map_or_else(|| id.to_owned(), |o| label(&o.label, locale, id))
+        };
+        let title = question.map_or_else(|| q.question.clone(), |x| label(&x.text, locale, &x.id));
+        let summary = &q.summary;
+        // The headline ranks by the detractors' own share: what they say most, as asked.
+        let mut top: Vec<&OptionSummary> = summary
+            .options
+            .iter()
+            .filter(|o| o.detractors.count > 0)
+            .collect();
+        top.sort_by(|a, b| {
+            b.detractors
+                .percent
+                .unwrap_or(0.0)
+                .total_cmp(&a.detractors.percent.unwrap_or(0.0))
+        });
+        let named: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|o| {
+                format!(
+                    "{} ({})",
+                    option_label(&o.option),
+                    percent(o.detractors.count, o.detractors.of)
+                )
+            })
+            .collect();
+        let headline = if named.is_empty() {
+            "No detractor chose an option in this period.".to_owned()
+        } else {
+            format!("Detractors most often chose: {}.", named.join("; "))
+        };
+        ReasonTable {
+            caption: format!("{} ({}: {})", title, q.survey, q.question),
+            compared: match summary.compared_with {
+                Category::Passive => "passives",
+                _ => "promoters",
+            },
+            headline,
+            low_n: summary.low_n,
+            rows: summary
+                .options
+                .iter()
+                .map(|o| ReasonRow {
+                    option: option_label(&o.option),
+                    detractors: share(&o.detractors),
+                    passives: share(&o.passives),
+                    promoters: share(&o.promoters),
+                    difference: o
+                        .difference
+                        .map_or_else(|| "–".into(), |d| format!("{:+.1}", d.points)),
+                    interval: interval(o.difference.map(|d| d.ci95)),
+                    significant: o.difference.is_some_and(|d| d.significant),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/overview.html")]
 struct OverviewPage {
@@ -391,10 +513,11 @@ struct OverviewPage {
     month_rows: Vec<MonthRow>,
     scores: Vec<ScoreRow>,
     gaps: Vec<GapRow>,
+    reasons: Vec<ReasonTable>,
 }
 
 impl OverviewPage {
-    fn new(config: &tenpoint_shared::config::SiteConfig, n: &Numbers, q: &ViewParams) -> Self {
+    fn new(config: &SiteConfig, n: &Numbers, q: &ViewParams) -> Self {
         let r = &n.report;
         let nps = &r.nps;
         let change = match &r.change {
@@ -526,6 +649,8 @@ impl OverviewPage {
                 shown: r.displays.shown,
                 dismissed: r.displays.dismissed,
                 responses: r.responses,
+                finished: r.finished,
+                commented: r.commented,
                 rate: r
                     .response_rate
                     .map_or_else(|| "–".into(), |x| format!("{:.1}%", 100.0 * x)),
@@ -555,6 +680,11 @@ impl OverviewPage {
                 .collect(),
             scores,
             gaps,
+            reasons: r
+                .choices
+                .iter()
+                .map(|q| ReasonTable::of(config, q))
+                .collect(),
         }
     }
 }
