@@ -5,6 +5,7 @@
 //! numbers they show come from the same `report::build` as `GET /v1/sites/{site}/report`,
 //! whose JSON each page links to.
 
+mod charts;
 mod comments;
 pub mod link;
 mod overview;
