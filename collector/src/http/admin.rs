@@ -488,6 +488,7 @@ pub(super) fn response_filter(site: &str, p: &ListQuery<'_>) -> Result<ResponseF
     }
     Ok(ResponseFilter {
         site: site.to_owned(),
+        id: None,
         survey: p.survey.map(str::to_owned),
         category: p.category,
         page: p.page.map(str::to_owned),

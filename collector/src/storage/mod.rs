@@ -451,6 +451,8 @@ pub struct DisplayCounts {
 #[derive(Debug, Clone, Default)]
 pub struct ResponseFilter {
     pub site: String,
+    /// One response (the dashboard's page of a response).
+    pub id: Option<String>,
     pub survey: Option<String>,
     pub category: Option<Category>,
     /// Exact page path.

@@ -293,6 +293,9 @@ where
             params.push(p);
             sql.push_str(&clause.replace("{param}", &B::param(params.len())));
         }
+        if let Some(id) = &f.id {
+            filter::<DB>(&mut sql, &mut params, " AND id = {param}", Param::Str(id));
+        }
         if let Some(s) = &f.survey {
             filter::<DB>(
                 &mut sql,

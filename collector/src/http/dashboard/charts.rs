@@ -25,9 +25,6 @@
 //! gets on a wide screen. No data (nothing to plot) gives a small chart that says so rather
 //! than `None`: the page keeps its layout and the screen reader still hears the chart's name.
 
-// Until overview.rs draws them; the tests use every item.
-#![cfg_attr(not(test), allow(dead_code))]
-
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};

@@ -37,6 +37,7 @@ struct Text {
 }
 
 struct Comment {
+    id: String,
     time: String,
     when: String,
     nps: Option<u8>,
@@ -82,6 +83,7 @@ fn comment(config: &SiteConfig, r: &StoredResponse) -> Comment {
     }
     let time = rfc3339(r.created_at);
     Comment {
+        id: r.id.clone(),
         when: time.get(..16).unwrap_or_default().replace('T', " "),
         time,
         nps: r.nps,

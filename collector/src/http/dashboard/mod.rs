@@ -9,6 +9,7 @@ mod charts;
 mod comments;
 pub mod link;
 mod overview;
+mod response;
 mod sessions;
 
 use super::admin::Access;
@@ -46,6 +47,7 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard/{site}", get(overview::page))
         .route("/dashboard/{site}/report.json", get(overview::json))
         .route("/dashboard/{site}/comments", get(comments::page))
+        .route("/dashboard/{site}/responses/{id}", get(response::page))
         .layer(middleware::from_fn(same_origin))
         .layer(sessions::layer(state.store.clone(), state.secure_cookies))
 }

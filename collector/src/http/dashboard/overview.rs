@@ -6,7 +6,7 @@
 
 use super::super::admin::{period, survey_of};
 use super::super::{AppState, Path, SitePath};
-use super::{Choice, Signed, given, page_error, render, urlencode};
+use super::{Choice, Signed, charts, given, page_error, render, urlencode};
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
 use crate::report::{self, Group, Groups, Report};
@@ -388,6 +388,7 @@ struct GapRow {
 /// option's shares by category with the detractor-minus-promoter difference, largest first.
 struct ReasonTable {
     caption: String,
+    chart: String,
     /// "promoters", or "passives" for a question promoters did not answer.
     compared: &'static str,
     /// "Detractors most often chose: …", naming up to three options.
@@ -412,7 +413,7 @@ fn share(s: &OptionShare) -> String {
 }
 
 /// A config text in the site's default language, else its first; `id` without any.
-fn label(text: &Text, locale: &str, id: &str) -> String {
+pub(super) fn label(text: &Text, locale: &str, id: &str) -> String {
     text.0
         .get(locale)
         .or_else(|| text.0.iter().next().map(|(_, v)| v))
@@ -421,7 +422,7 @@ fn label(text: &Text, locale: &str, id: &str) -> String {
 }
 
 impl ReasonTable {
-    fn of(config: &SiteConfig, q: &QuestionChoices) -> Self {
+    fn of(config: &SiteConfig, q: &QuestionChoices, index: usize) -> Self {
         let locale = config.default_locale.as_str();
         let question = config
             .surveys
@@ -463,12 +464,27 @@ impl ReasonTable {
         } else {
             format!("Detractors most often chose: {}.", named.join("; "))
         };
+        let compared = match summary.compared_with {
+            Category::Passive => "passives",
+            _ => "promoters",
+        };
+        let chart = charts::difference_forest(
+            &format!("reasons-{index}"),
+            &format!("{title}: detractors minus {compared}, percentage points"),
+            &summary
+                .options
+                .iter()
+                .map(|o| charts::DifferenceRow {
+                    label: option_label(&o.option),
+                    estimate: o.difference.map(|d| d.points),
+                    ci95: o.difference.map(|d| d.ci95),
+                })
+                .collect::<Vec<_>>(),
+        );
         ReasonTable {
             caption: format!("{} ({}: {})", title, q.survey, q.question),
-            compared: match summary.compared_with {
-                Category::Passive => "passives",
-                _ => "promoters",
-            },
+            chart,
+            compared,
             headline,
             low_n: summary.low_n,
             rows: summary
@@ -506,6 +522,11 @@ struct OverviewPage {
     change: String,
     split: Vec<Share>,
     histogram: Vec<Bar>,
+    /// The charts, as SVG from [`charts`] (their labels escaped there); each stands beside a
+    /// table of the same numbers.
+    histogram_chart: String,
+    trend_chart: String,
+    gap_charts: Vec<String>,
     funnel: Funnel,
     trend: Table,
     breakdowns: Vec<Table>,
@@ -683,7 +704,40 @@ impl OverviewPage {
             reasons: r
                 .choices
                 .iter()
-                .map(|q| ReasonTable::of(config, q))
+                .enumerate()
+                .map(|(i, q)| ReasonTable::of(config, q, i))
+                .collect(),
+            histogram_chart: charts::score_histogram("histogram", &nps.histogram),
+            trend_chart: r.groups.as_ref().map_or_else(String::new, |g| {
+                let points: Vec<charts::TrendPoint> = g
+                    .items
+                    .iter()
+                    .map(|i| charts::TrendPoint {
+                        label: i.key.clone(),
+                        nps: i.nps.score,
+                        ci95: i.nps.ci95,
+                        n: i.nps.n,
+                    })
+                    .collect();
+                charts::nps_trend("trend", g.by.as_str(), &points)
+            }),
+            gap_charts: r
+                .gap
+                .iter()
+                .enumerate()
+                .map(|(i, q)| {
+                    let points: Vec<charts::AspectPoint> = q
+                        .aspects
+                        .iter()
+                        .map(|a| charts::AspectPoint {
+                            aspect: a.aspect.clone(),
+                            importance: a.expectation,
+                            performance: a.experience,
+                            n: a.n,
+                        })
+                        .collect();
+                    charts::importance_performance(&format!("gap-{i}"), &points)
+                })
                 .collect(),
         }
     }
