@@ -8,6 +8,7 @@ mod csat;
 pub mod dist;
 mod gap;
 mod interval;
+pub mod log_odds;
 mod moments;
 mod nps;
 mod nps_change;
