@@ -29,3 +29,4 @@ pub mod sites;
 pub mod storage;
 pub mod token_cli;
 pub mod widget;
+pub mod words;

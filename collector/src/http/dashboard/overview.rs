@@ -11,6 +11,7 @@ use crate::error::ApiError;
 use crate::report::QuestionChoices;
 use crate::report::{self, Group, Groups, Report};
 use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
+use crate::words::{self, CommentWords};
 use askama::Template;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
@@ -21,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tenpoint_shared::config::{SiteConfig, Text};
 use tenpoint_shared::score::Category;
+use tenpoint_shared::stats::dist::Z95;
+use tenpoint_shared::stats::log_odds::TermScore;
 use tenpoint_shared::stats::{Interval, NpsSummary, OptionSummary, Share as OptionShare};
 
 /// The groupings shown under "Where", in this order.
@@ -50,6 +53,8 @@ pub struct Numbers {
     pub report: Report,
     pub breakdowns: Vec<Groups>,
     pub location_months: LocationMonths,
+    /// What detractors' and promoters' comments say, per language.
+    pub words: CommentWords,
 }
 
 /// The NPS of each location in each calendar month (UTC) the period touches, the last
@@ -161,7 +166,7 @@ async fn numbers(
     // The parts at once: on PostgreSQL each query takes a connection of its own, so the page
     // waits for the slowest rather than for the sum.
     let site = config.site.as_str();
-    let (report, groupings, location_months) = futures_util::try_join!(
+    let (report, groupings, location_months, words) = futures_util::try_join!(
         async {
             Ok::<_, ApiError>(
                 report::build(
@@ -181,6 +186,10 @@ async fn numbers(
             Ok::<_, ApiError>(futures_util::future::try_join_all(all).await?)
         },
         location_months(store, site, survey, period, now),
+        async {
+            let id = survey.map(|s| s.id.as_str());
+            Ok::<_, ApiError>(words::comment_words(store, site, id, period.as_of(now)).await?)
+        },
     )?;
     // A context nobody sent (every answer without a channel, say) is one empty key.
     let breakdowns = groupings
@@ -192,6 +201,7 @@ async fn numbers(
             report,
             breakdowns,
             location_months,
+            words,
         },
         q,
     ))
@@ -224,6 +234,28 @@ pub async fn page(
         return page_error(ApiError::UnknownSite(site.chars().take(64).collect()));
     };
     render(StatusCode::OK, &OverviewPage::new(&entry.config, &n, &q))
+}
+
+/// The comments of `category` that contain `term`, in the view's survey and period.
+fn comments_link(site: &str, q: &ViewParams, category: &str, term: &str) -> String {
+    let mut query = vec![
+        format!("category={category}"),
+        format!("q={}", urlencode(term)),
+    ];
+    for (k, v) in [
+        ("survey", given(&q.survey)),
+        ("from", given(&q.from)),
+        ("to", given(&q.to)),
+    ] {
+        if let Some(v) = v {
+            query.push(format!("{k}={}", urlencode(v)));
+        }
+    }
+    format!(
+        "/dashboard/{}/comments?{}",
+        urlencode(site),
+        query.join("&")
+    )
 }
 
 /// One decimal: the precision an NPS or a mean is worth reading at.
@@ -535,6 +567,27 @@ struct OverviewPage {
     scores: Vec<ScoreRow>,
     gaps: Vec<GapRow>,
     reasons: Vec<ReasonTable>,
+    words: Vec<WordsTable>,
+    words_sampled: u32,
+}
+
+/// One language's comment words: each term links to the comments that contain it.
+struct WordsTable {
+    language: String,
+    detractor_comments: u64,
+    promoter_comments: u64,
+    detractors: Vec<Term>,
+    promoters: Vec<Term>,
+}
+
+struct Term {
+    term: String,
+    /// |z| ≥ 1.96: the difference between the groups is more than chance would make.
+    significant: bool,
+    /// How many comments of the group use it, of how many.
+    used: String,
+    z: String,
+    link: String,
 }
 
 impl OverviewPage {
@@ -707,6 +760,40 @@ impl OverviewPage {
                 .enumerate()
                 .map(|(i, q)| ReasonTable::of(config, q, i))
                 .collect(),
+            words: n
+                .words
+                .languages
+                .iter()
+                .map(|l| {
+                    let term = |t: &TermScore, category: &str, count: u64, of: u64| Term {
+                        term: t.term.clone(),
+                        significant: t.z.abs() >= Z95,
+                        used: format!("{count} of {of}"),
+                        z: format!("{:.1}", t.z.abs()),
+                        link: comments_link(&config.site, q, category, &t.term),
+                    };
+                    WordsTable {
+                        language: if l.language.is_empty() {
+                            "(not given)".into()
+                        } else {
+                            l.language.clone()
+                        },
+                        detractor_comments: l.detractor_comments,
+                        promoter_comments: l.promoter_comments,
+                        detractors: l
+                            .detractors
+                            .iter()
+                            .map(|t| term(t, "detractor", t.count_a, l.detractor_comments))
+                            .collect(),
+                        promoters: l
+                            .promoters
+                            .iter()
+                            .map(|t| term(t, "promoter", t.count_b, l.promoter_comments))
+                            .collect(),
+                    }
+                })
+                .collect(),
+            words_sampled: n.words.sampled_per_group,
             histogram_chart: charts::score_histogram("histogram", &nps.histogram),
             trend_chart: r.groups.as_ref().map_or_else(String::new, |g| {
                 let points: Vec<charts::TrendPoint> = g
@@ -762,6 +849,20 @@ mod tests {
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(1, 0), "–");
         assert_eq!(date("2026-11-01T00:00:00Z"), "2026-11-01");
+    }
+
+    #[test]
+    fn a_term_links_to_the_comments_that_contain_it_in_the_same_view() {
+        let q = ViewParams {
+            survey: Some("post-purchase".into()),
+            from: Some("2026-11-01".into()),
+            to: Some(String::new()),
+            trend: Some("day".into()),
+        };
+        assert_eq!(
+            comments_link("demo shop", &q, "detractor", "slow delivery"),
+            "/dashboard/demo+shop/comments?category=detractor&q=slow+delivery&survey=post-purchase&from=2026-11-01"
+        );
     }
 
     #[test]

@@ -72,7 +72,11 @@ fn answer(q: &Question, v: &Value, locale: &str) -> String {
                     .map_or_else(|| aspect.clone(), |a| label(&a.label, locale, aspect));
                 match pair.as_array().map(Vec::as_slice) {
                     Some([expected, got]) => {
-                        format!("{name}: expected {}, experienced {}", plain(expected), plain(got))
+                        format!(
+                            "{name}: expected {}, experienced {}",
+                            plain(expected),
+                            plain(got)
+                        )
                     }
                     _ => format!("{name}: {}", plain(pair)),
                 }
@@ -114,10 +118,12 @@ fn page_of(config: &SiteConfig, r: &StoredResponse) -> ResponsePage {
             value: v.clone(),
         })
     };
-    let row = |name: &str, value: String| Some(Row {
-        name: name.into(),
-        value,
-    });
+    let row = |name: &str, value: String| {
+        Some(Row {
+            name: name.into(),
+            value,
+        })
+    };
     let context = [
         row("Survey", r.survey.clone()),
         row(
@@ -177,9 +183,9 @@ pub async fn page(
                 ..ResponseFilter::default()
             })
             .await?;
-        let r = rows
-            .first()
-            .ok_or_else(|| ApiError::NotFound("no such response (erased, or never stored)".into()))?;
+        let r = rows.first().ok_or_else(|| {
+            ApiError::NotFound("no such response (erased, or never stored)".into())
+        })?;
         Ok::<_, ApiError>(page_of(&entry.config, r))
     };
     match found.await {
