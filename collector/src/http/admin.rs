@@ -492,6 +492,7 @@ pub(super) fn response_filter(site: &str, p: &ListQuery<'_>) -> Result<ResponseF
         survey: p.survey.map(str::to_owned),
         category: p.category,
         page: p.page.map(str::to_owned),
+        context: Vec::new(),
         period,
         text: p.q.filter(|q| !q.trim().is_empty()).map(str::to_owned),
         before,

@@ -364,6 +364,11 @@ impl GroupBy {
         GroupBy::ALL.iter().map(|g| g.as_str()).collect()
     }
 
+    /// A context dimension (a column of the answers), not a calendar period.
+    pub fn is_context(self) -> bool {
+        self.column().is_some()
+    }
+
     /// The column for the non-time groupings. The values are fixed strings, never input.
     fn column(self) -> Option<&'static str> {
         context::column(self)
@@ -457,6 +462,9 @@ pub struct ResponseFilter {
     pub category: Option<Category>,
     /// Exact page path.
     pub page: Option<String>,
+    /// Exact values of context dimensions (`GroupBy::Location`, `Channel`, …; calendar
+    /// groupings are ignored).
+    pub context: Vec<(GroupBy, String)>,
     pub period: Option<Period>,
     /// A substring of any text answer, in any case ([`case_variants`]); empty: responses
     /// with any text answer (the dashboard's comments).

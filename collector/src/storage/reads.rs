@@ -320,6 +320,16 @@ where
                 Param::Str(p),
             );
         }
+        for (g, v) in &f.context {
+            if let Some(column) = g.column() {
+                filter::<DB>(
+                    &mut sql,
+                    &mut params,
+                    &format!(" AND {column} = {{param}}"),
+                    Param::Str(v),
+                );
+            }
+        }
         if let Some(p) = f.period {
             filter::<DB>(
                 &mut sql,

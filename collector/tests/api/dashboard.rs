@@ -394,7 +394,12 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         ci[1].as_f64().unwrap()
     )));
     assert!(html.contains(r#"<span data-field="n">45</span>"#));
-    assert!(html.contains("<th scope=\"row\">oslo</th>"));
+    // Each shop links to its comments, in the same view.
+    let oslo = html
+        .find(r#"location=oslo">oslo</a>"#)
+        .expect("no link from a location to its comments");
+    let href = html[..oslo].rfind("href=\"").unwrap();
+    assert!(html[href..oslo].starts_with(r#"href="/dashboard/demo-shop/comments?survey=post-purchase"#));
     // Hostile text is text: escaped wherever it shows, never markup.
     assert!(!html.contains("<script>alert"), "raw script in the page");
     assert!(!html.contains("<img src=x"), "raw img in the page");
@@ -445,12 +450,20 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
         json!({"nps": 10, "why": "Fast delivery and friendly staff"}),
         json!({"nps": 9}),
     ];
+    let mut ids = Vec::new();
     for a in &answers {
-        let body = json!({"v": 1, "id": new_id(), "survey": "post-purchase",
-            "visitor": "visitor-1", "answers": a,
+        let id = new_id();
+        let body = json!({"v": 1, "id": id, "survey": "post-purchase",
+            "visitor": "visitor-1", "answers": a, "attributes": {"plan": "pro"},
             "page": "http://localhost:8080/checkout/complete.html", "location": "oslo"});
         assert_eq!(app.answer(&body).await.status(), 201);
+        ids.push(id);
     }
+    // One in another shop.
+    let bergen = json!({"v": 1, "id": new_id(), "survey": "post-purchase", "visitor": "visitor-2",
+        "answers": {"nps": 4, "why": "Queue in Bergen"},
+        "page": "http://localhost:8080/checkout/complete.html", "location": "bergen"});
+    assert_eq!(app.answer(&bergen).await.status(), 201);
     let (cookie, _) = sign_in(&app, TOKEN, "/dashboard").await;
     let page = |q: &'static str| {
         let (app, cookie) = (&app, cookie.clone());
@@ -465,9 +478,13 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
             res.text().await.unwrap()
         }
     };
-    let all = page("").await;
-    // Two of the three answers have a comment; newest first.
+    let all = page("?location=oslo").await;
+    // Two of the three answers in Oslo have a comment; newest first.
     assert_eq!(all.matches(r#"<li class="comment">"#).count(), 2, "{all}");
+    assert!(!all.contains("Queue in Bergen"));
+    assert!(all.contains(r#"<option value="oslo" selected>oslo</option>"#), "{all}");
+    assert!(all.contains(r#"<option value="bergen">bergen</option>"#));
+    assert!(page("?location=bergen").await.contains("Queue in Bergen"));
     let (fast, hostile_at) = (
         all.find("Fast delivery").unwrap(),
         all.find("alert(1)").unwrap(),
@@ -487,6 +504,20 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // A comment opens its whole response: every answer, worded as configured, and its
+    // attributes, all escaped.
+    let link = format!("/dashboard/demo-shop/responses/{}", ids[0]);
+    assert!(all.contains(&format!(r#"href="{link}""#)), "{all}");
+    let res = get(&app, &link, Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let whole = res.text().await.unwrap();
+    assert!(whole.contains("What got in the way?") && whole.contains("Slow delivery"));
+    assert!(whole.contains("<dt>plan</dt><dd>pro</dd>"), "{whole}");
+    assert!(whole.contains("alert(1)") && !whole.contains("<script>alert"));
+    let res = get(&app, "/dashboard/demo-shop/responses/nope", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Without a session: sent to sign in.
+    assert_eq!(get(&app, &link, None).await.status(), StatusCode::SEE_OTHER);
     app.stop().await;
 }
 

@@ -2,12 +2,13 @@
 //! survey, location and page, filtered like the API's listing (survey, category, period,
 //! text) and paged by the same cursor. Every text is escaped by the template.
 
-use super::super::admin::{ListQuery, next_cursor, response_filter};
+use super::super::admin::{ListQuery, next_cursor, period, response_filter};
 use super::super::{AppState, Path, SitePath};
 use super::{Choice, Signed, given, page_error, render, urlencode};
 use crate::error::ApiError;
 use crate::report::rfc3339;
-use crate::storage::{Role, StoredResponse};
+use crate::report;
+use crate::storage::{GroupBy, Role, StoredResponse, now_ms};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -25,6 +26,11 @@ const PAGE: u32 = 50;
 pub struct CommentParams {
     survey: Option<String>,
     category: Option<String>,
+    location: Option<String>,
+    page: Option<String>,
+    channel: Option<String>,
+    locale: Option<String>,
+    device: Option<String>,
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
@@ -49,6 +55,35 @@ struct Comment {
     reasons: String,
 }
 
+/// A filter on a context dimension: a `<select>` of the values the period's answers have.
+struct ContextFilter {
+    name: &'static str,
+    label: &'static str,
+    values: Vec<Choice>,
+}
+
+/// The context dimensions the comments can be filtered by, with their labels.
+const CONTEXT: [(GroupBy, &str); 5] = [
+    (GroupBy::Location, "Location"),
+    (GroupBy::Page, "Page"),
+    (GroupBy::Channel, "Channel"),
+    (GroupBy::Locale, "Language"),
+    (GroupBy::Device, "Device"),
+];
+
+impl CommentParams {
+    fn context(&self, g: GroupBy) -> Option<&str> {
+        given(match g {
+            GroupBy::Location => &self.location,
+            GroupBy::Page => &self.page,
+            GroupBy::Channel => &self.channel,
+            GroupBy::Locale => &self.locale,
+            GroupBy::Device => &self.device,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/comments.html")]
 struct CommentsPage {
@@ -56,6 +91,7 @@ struct CommentsPage {
     site: String,
     surveys: Vec<Choice>,
     categories: Vec<Choice>,
+    context: Vec<ContextFilter>,
     from: String,
     to: String,
     q: String,
@@ -117,9 +153,7 @@ async fn build(
     let entry = signed.access.open(state, site, Role::Viewer)?;
     let Query(p) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     let config = &entry.config;
-    if let Some(id) = given(&p.survey) {
-        super::super::admin::survey_of(&entry, Some(id))?;
-    }
+    let survey = super::super::admin::survey_of(&entry, given(&p.survey))?;
     let category = match given(&p.category) {
         None => None,
         Some(c) => Some(
@@ -146,11 +180,58 @@ async fn build(
     )?;
     // Without a search, every response that has a text answer.
     filter.text.get_or_insert_with(String::new);
-    let rows = state.store.list_responses(&filter).await?;
+    filter.context = CONTEXT
+        .iter()
+        .filter_map(|(g, _)| p.context(*g).map(|v| (*g, v.to_owned())))
+        .collect();
+    // The values each context filter offers: those the answers of the period have (the
+    // rollups know them; a value given in the URL is kept even when the period has none).
+    let now = now_ms();
+    let shown = period(given(&p.from), given(&p.to), now)?;
+    let values = futures_util::future::try_join_all(
+        CONTEXT.map(|(g, _)| report::groups_by(state.store.as_ref(), site, survey, shown, g, now)),
+    );
+    let (rows, values) = futures_util::try_join!(
+        async { Ok::<_, ApiError>(state.store.list_responses(&filter).await?) },
+        async { Ok::<_, ApiError>(values.await?) },
+    )?;
+    let context = CONTEXT
+        .iter()
+        .zip(values)
+        .map(|((g, label), groups)| {
+            let chosen = p.context(*g);
+            let mut keys: Vec<String> = groups
+                .items
+                .into_iter()
+                .map(|i| i.key)
+                .filter(|k| !k.is_empty())
+                .collect();
+            keys.sort();
+            if let Some(c) = chosen.filter(|c| !keys.iter().any(|k| k == c)) {
+                keys.push(c.to_owned());
+            }
+            ContextFilter {
+                name: g.as_str(),
+                label,
+                values: keys
+                    .into_iter()
+                    .map(|k| Choice {
+                        selected: chosen == Some(k.as_str()),
+                        id: k,
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
     let next = next_cursor(&rows, PAGE).map(|cursor| {
         let mut query: Vec<String> = [
             ("survey", given(&p.survey)),
             ("category", given(&p.category)),
+            ("location", given(&p.location)),
+            ("page", given(&p.page)),
+            ("channel", given(&p.channel)),
+            ("locale", given(&p.locale)),
+            ("device", given(&p.device)),
             ("from", given(&p.from)),
             ("to", given(&p.to)),
             ("q", given(&p.q)),
@@ -183,6 +264,7 @@ async fn build(
                 selected: given(&p.category).unwrap_or("") == c,
             })
             .collect(),
+        context,
         from: given(&p.from).unwrap_or_default().to_owned(),
         to: given(&p.to).unwrap_or_default().to_owned(),
         q: given(&p.q).unwrap_or_default().to_owned(),

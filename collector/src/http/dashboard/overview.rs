@@ -319,6 +319,8 @@ struct Funnel {
 
 struct Row {
     key: String,
+    /// The comments of this group (context groupings only).
+    link: Option<String>,
     score: String,
     interval: String,
     n: u64,
@@ -333,7 +335,9 @@ struct Table {
 }
 
 impl Table {
-    fn of(g: &Groups, caption: String) -> Self {
+    /// `comments` (the comments page's path with the view's query, ending in `?` or `&`) links
+    /// each named group of a context grouping to its comments.
+    fn of(g: &Groups, caption: String, comments: Option<&str>) -> Self {
         let key = match g.by {
             GroupBy::Day => "Day",
             GroupBy::Week => "Week",
@@ -344,7 +348,11 @@ impl Table {
             GroupBy::Locale => "Language",
             GroupBy::Device => "Device",
         };
+        let by = g.by;
         let row = |g: &Group| Row {
+            link: comments
+                .filter(|_| by.is_context() && !g.key.is_empty())
+                .map(|c| format!("{c}{}={}", by.as_str(), urlencode(&g.key))),
             key: if g.key.is_empty() {
                 "(none)".into()
             } else {
@@ -632,6 +640,15 @@ impl OverviewPage {
                 .collect();
             format!("?{}", pairs.join("&"))
         };
+        let comments_base = format!(
+            "/dashboard/{}/comments{}",
+            urlencode(&config.site),
+            if query.is_empty() {
+                "?".to_owned()
+            } else {
+                format!("{query}&")
+            }
+        );
         let mut scores = Vec::new();
         for c in &r.csat {
             scores.push(ScoreRow {
@@ -735,12 +752,18 @@ impl OverviewPage {
                     key: "Week",
                     rows: Vec::new(),
                 },
-                |g| Table::of(g, format!("NPS per {}", g.by.as_str())),
+                |g| Table::of(g, format!("NPS per {}", g.by.as_str()), None),
             ),
             breakdowns: n
                 .breakdowns
                 .iter()
-                .map(|g| Table::of(g, format!("NPS per {}", g.by.as_str())))
+                .map(|g| {
+                    Table::of(
+                        g,
+                        format!("NPS per {} (each opens its comments)", g.by.as_str()),
+                        Some(&comments_base),
+                    )
+                })
                 .collect(),
             months: n.location_months.months.clone(),
             month_rows: n
