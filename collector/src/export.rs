@@ -113,6 +113,16 @@ fn guard(s: &str) -> String {
     }
 }
 
+/// A cell of a table of numbers: a number (`-12.3`) stays a number, any other text is
+/// [`guard`]ed.
+pub fn guard_cell(s: &str) -> String {
+    if s.parse::<f64>().is_ok_and(f64::is_finite) {
+        s.to_owned()
+    } else {
+        guard(s)
+    }
+}
+
 fn answer_cell(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),

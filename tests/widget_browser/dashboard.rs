@@ -1,6 +1,7 @@
 //! The owner's dashboard in a real browser: sign in by keyboard, from the sites list to a
-//! site's overview, change the view with its form, open its comments, and axe-core finding
-//! nothing on the sign-in page, the overview or the comments, at 360 px and at 1280 px. Screenshots of each go to
+//! site's overview, change the view with its form, open its comments, filter them by location,
+//! open one response whole, and axe-core finding nothing on the sign-in page, the overview, the
+//! comments or the response, at 360 px and at 1280 px. Screenshots of each go to
 //! `target/dashboard-screens/` (CI keeps them as artifacts).
 
 use crate::accessibility::axe_source;
@@ -27,6 +28,14 @@ async fn seed(w: &World) {
                 format!("dashboard-{i:08}-shown"),
             );
             let location = if i % 2 == 0 { "oslo" } else { "bergen" };
+            let mut answers = json!({ "nps": score });
+            if i % 5 == 0 {
+                answers["why"] = json!("Too slow, <b>really</b>");
+            }
+            // Reasons, asked of detractors and passives.
+            if score < 9 {
+                answers["reasons"] = json!([if i % 3 == 0 { "price" } else { "delivery" }]);
+            }
             for (what, body) in [
                 (
                     "displays",
@@ -36,11 +45,7 @@ async fn seed(w: &World) {
                 (
                     "responses",
                     json!({"v": 1, "id": id, "survey": "post-purchase",
-                    "display": shown, "visitor": format!("v{i}"), "answers": if i % 5 == 0 {
-                        json!({"nps": score, "why": "Too slow, <b>really</b>"})
-                    } else {
-                        json!({"nps": score})
-                    },
+                    "display": shown, "visitor": format!("v{i}"), "answers": answers,
                     "page": page, "location": location, "finished": true}),
                 ),
             ] {
@@ -172,6 +177,11 @@ async fn signs_in_and_reads_the_overview(width: u32) {
     );
     let body = text_of(&b, "main").await;
     assert!(body.contains("oslo") && body.contains("bergen"), "{body}");
+    // The reasons detractors give, with their chart and table.
+    assert!(
+        body.contains("Detractors most often chose: Slow delivery"),
+        "{body}"
+    );
     scan_page(&b, &axe, &format!("the overview at {width} px")).await;
     // Nothing wider than the screen but the tables, which scroll inside themselves.
     let overflow = b
@@ -197,6 +207,42 @@ async fn signs_in_and_reads_the_overview(width: u32) {
     assert!(comments.contains("Too slow"), "{comments}");
     scan_page(&b, &axe, &format!("the comments at {width} px")).await;
     screenshot(&b, &format!("comments-{width}")).await;
+
+    // Filtered by location with the form, then one comment opened whole.
+    b.js(
+        "document.querySelector('select[name=location]').value = 'oslo'; \
+         document.querySelector('.filters button').click();",
+        vec![],
+    )
+    .await;
+    b.wait_until(
+        "the comments in Oslo",
+        "location.search.includes('location=oslo') && document.querySelector('.comments')",
+        WAIT,
+    )
+    .await;
+    let meta = text_of(&b, ".comments").await;
+    assert!(meta.contains("oslo") && !meta.contains("bergen"), "{meta}");
+    b.client
+        .find(Locator::LinkText("The whole response"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_until(
+        "a response",
+        "document.querySelector('[data-field=answer]')",
+        WAIT,
+    )
+    .await;
+    let whole = text_of(&b, "main").await;
+    assert!(
+        whole.contains("Too slow") && whole.contains("oslo"),
+        "{whole}"
+    );
+    scan_page(&b, &axe, &format!("a response at {width} px")).await;
+    screenshot(&b, &format!("response-{width}")).await;
 
     // Sign out, and the overview asks for a token again.
     b.client

@@ -561,7 +561,7 @@ pub fn list_responses_docs(op: TransformOperation<'_>) -> TransformOperation<'_>
 }
 
 /// `created_at.id`, as `next` gives it.
-fn parse_cursor(c: &str) -> Option<(Millis, String)> {
+pub(super) fn parse_cursor(c: &str) -> Option<(Millis, String)> {
     let (at, id) = c.split_once('.')?;
     check_visitor_id(id).ok()?;
     Some((at.parse().ok()?, id.to_owned()))

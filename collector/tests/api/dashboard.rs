@@ -219,6 +219,11 @@ async fn a_viewer_sees_its_own_site_until_revoked(backend: Backend) {
         "/dashboard/other-shop",
         "/dashboard/other-shop/report.json",
         "/dashboard/other-shop/comments",
+        "/dashboard/other-shop/tables.json",
+        "/dashboard/other-shop/table.csv?table=split",
+        "/dashboard/other-shop/responses.csv",
+        "/dashboard/other-shop/responses.json",
+        "/dashboard/other-shop/responses/some-id",
     ] {
         let res = get(&app, path, Some(&cookie)).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
@@ -399,7 +404,9 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         .find(r#"location=oslo">oslo</a>"#)
         .expect("no link from a location to its comments");
     let href = html[..oslo].rfind("href=\"").unwrap();
-    assert!(html[href..oslo].starts_with(r#"href="/dashboard/demo-shop/comments?survey=post-purchase"#));
+    assert!(
+        html[href..oslo].starts_with(r#"href="/dashboard/demo-shop/comments?survey=post-purchase"#)
+    );
     // Hostile text is text: escaped wherever it shows, never markup.
     assert!(!html.contains("<script>alert"), "raw script in the page");
     assert!(!html.contains("<img src=x"), "raw img in the page");
@@ -421,6 +428,116 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
     assert!(html.contains("+41.7"));
     assert!(html.contains(r#"<td class="num" data-field="finished">23</td>"#));
     assert!(html.contains(r#"<td class="num" data-field="commented">4</td>"#));
+
+    // Exports: every table as shown, as JSON and each as CSV, with the page's very cells.
+    let tables: Value = get(
+        &app,
+        &format!("/dashboard/demo-shop/tables.json?{view}"),
+        Some(&cookie),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let names: Vec<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "split",
+        "histogram",
+        "funnel",
+        "trend",
+        "where-location",
+        "location-months",
+        "reasons-0",
+    ] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+        assert!(
+            html.contains(&format!("table={name}")),
+            "no CSV link for {name}"
+        );
+    }
+    let reasons = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "reasons-0")
+        .unwrap();
+    assert_eq!(reasons["rows"][0][1], "66.7% (6 of 9)");
+    assert_eq!(reasons["rows"][0][4], "+41.7");
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop/table.csv?{view}&table=where-location"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = res.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("Location,NPS,95% interval,n,Rank"));
+    let oslo_line = lines.find(|l| l.starts_with("oslo,")).expect("oslo's row");
+    let oslo_row = location["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "oslo")
+        .unwrap();
+    assert!(
+        oslo_line.starts_with(&format!("oslo,{:.1},", oslo_row["score"].as_f64().unwrap())),
+        "{oslo_line}"
+    );
+    // The hostile location name is a cell of text, not a formula or markup, in the CSV.
+    assert!(csv.contains("<script>alert(1)</script>"), "{csv}");
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop/table.csv?{view}&table=nope"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The filtered responses, as CSV (one row each) and JSON.
+    let res = get(
+        &app,
+        "/dashboard/demo-shop/responses.csv?survey=post-purchase&location=oslo",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csv = res.text().await.unwrap();
+    assert!(csv.starts_with("id,survey,created_at"), "{csv}");
+    assert_eq!(csv.lines().count(), 1 + 15, "{csv}");
+    let json_rows: Value = get(
+        &app,
+        "/dashboard/demo-shop/responses.json?category=detractor",
+        Some(&cookie),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(json_rows.as_array().unwrap().len(), 9);
+    for path in [
+        "tables.json",
+        "table.csv?table=split",
+        "responses.csv",
+        "responses.json",
+    ] {
+        let res = get(&app, &format!("/dashboard/demo-shop/{path}"), None).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "{path} without a session"
+        );
+    }
 
     // A view that cannot be shown says why, as a page.
     for (query, status) in [
@@ -482,7 +599,10 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
     // Two of the three answers in Oslo have a comment; newest first.
     assert_eq!(all.matches(r#"<li class="comment">"#).count(), 2, "{all}");
     assert!(!all.contains("Queue in Bergen"));
-    assert!(all.contains(r#"<option value="oslo" selected>oslo</option>"#), "{all}");
+    assert!(
+        all.contains(r#"<option value="oslo" selected>oslo</option>"#),
+        "{all}"
+    );
     assert!(all.contains(r#"<option value="bergen">bergen</option>"#));
     assert!(page("?location=bergen").await.contains("Queue in Bergen"));
     let (fast, hostile_at) = (

@@ -6,14 +6,15 @@ use super::super::admin::{ListQuery, next_cursor, period, response_filter};
 use super::super::{AppState, Path, SitePath};
 use super::{Choice, Signed, given, page_error, render, urlencode};
 use crate::error::ApiError;
-use crate::report::rfc3339;
+use crate::export::CsvLayout;
 use crate::report;
-use crate::storage::{GroupBy, Role, StoredResponse, now_ms};
+use crate::report::rfc3339;
+use crate::storage::{GroupBy, ResponseFilter, Role, StoredResponse, now_ms};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use tenpoint_shared::config::{QuestionType, SiteConfig};
@@ -97,6 +98,8 @@ struct CommentsPage {
     q: String,
     comments: Vec<Comment>,
     next: Option<String>,
+    /// The filters (without the page cursor) as a query string with `?`, for the exports.
+    export_query: String,
 }
 
 /// A response as a comment: its text answers (in the survey's question order) and the
@@ -144,16 +147,12 @@ pub async fn page(
     }
 }
 
-async fn build(
-    state: &AppState,
-    signed: &Signed,
-    site: &str,
-    q: Result<Query<CommentParams>, QueryRejection>,
-) -> Result<CommentsPage, ApiError> {
-    let entry = signed.access.open(state, site, Role::Viewer)?;
-    let Query(p) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
-    let config = &entry.config;
-    let survey = super::super::admin::survey_of(&entry, given(&p.survey))?;
+/// The page's filters as a response filter (any response; the page then asks for a text).
+fn filter_of(
+    config: &SiteConfig,
+    p: &CommentParams,
+    limit: u32,
+) -> Result<ResponseFilter, ApiError> {
     let category = match given(&p.category) {
         None => None,
         Some(c) => Some(
@@ -175,15 +174,133 @@ async fn build(
             to: given(&p.to),
             q: given(&p.q),
             before: given(&p.before),
-            limit: PAGE,
+            limit,
         },
     )?;
-    // Without a search, every response that has a text answer.
-    filter.text.get_or_insert_with(String::new);
     filter.context = CONTEXT
         .iter()
         .filter_map(|(g, _)| p.context(*g).map(|v| (*g, v.to_owned())))
         .collect();
+    Ok(filter)
+}
+
+/// The most responses one dashboard export holds; `tenpoint export` and the API's paged
+/// listing have no such limit.
+pub const MAX_EXPORT: usize = 50_000;
+
+/// The responses the filters select (with or without a comment), newest first, at most
+/// [`MAX_EXPORT`].
+async fn exported(
+    state: &AppState,
+    signed: &Signed,
+    site: &str,
+    q: Result<Query<CommentParams>, QueryRejection>,
+) -> Result<(Arc<crate::registry::Site>, Vec<StoredResponse>), ApiError> {
+    let entry = signed.access.open(state, site, Role::Viewer)?;
+    let Query(p) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    super::super::admin::survey_of(&entry, given(&p.survey))?;
+    let mut filter = filter_of(&entry.config, &p, 1000)?;
+    let mut rows: Vec<StoredResponse> = Vec::new();
+    loop {
+        let page = state.store.list_responses(&filter).await?;
+        let next =
+            next_cursor(&page, filter.limit).and_then(|c| super::super::admin::parse_cursor(&c));
+        rows.extend(page);
+        match next {
+            Some(before) if rows.len() < MAX_EXPORT => filter.before = Some(before),
+            _ => break,
+        }
+    }
+    rows.truncate(MAX_EXPORT);
+    Ok((entry, rows))
+}
+
+/// `GET /dashboard/{site}/responses.csv`: the filtered responses, one column per question.
+pub async fn responses_csv(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<CommentParams>, QueryRejection>,
+) -> Response {
+    let survey = q
+        .as_ref()
+        .ok()
+        .and_then(|Query(p)| given(&p.survey).map(str::to_owned));
+    let (entry, rows) = match exported(&state, &signed, &site, q).await {
+        Ok(v) => v,
+        Err(e) => return e.into_response(),
+    };
+    let mut out = Vec::new();
+    let layout = CsvLayout::new(&entry.config, survey.as_deref());
+    if let Err(e) = layout.write(&mut out, &rows, true) {
+        tracing::error!(error = %e, "responses CSV not written");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    download(
+        out,
+        "text/csv; charset=utf-8",
+        &format!("{site}-responses.csv"),
+    )
+}
+
+/// `GET /dashboard/{site}/responses.json`: the filtered responses as the API shows them.
+pub async fn responses_json(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<CommentParams>, QueryRejection>,
+) -> Response {
+    match exported(&state, &signed, &site, q).await {
+        Ok((_, rows)) => match serde_json::to_vec(&rows) {
+            Ok(body) => download(body, "application/json", &format!("{site}-responses.json")),
+            Err(e) => {
+                tracing::error!(error = %e, "responses JSON not written");
+                StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            }
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A file to save, never cached.
+pub(super) fn download(body: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let filename: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn build(
+    state: &AppState,
+    signed: &Signed,
+    site: &str,
+    q: Result<Query<CommentParams>, QueryRejection>,
+) -> Result<CommentsPage, ApiError> {
+    let entry = signed.access.open(state, site, Role::Viewer)?;
+    let Query(p) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
+    let config = &entry.config;
+    let survey = super::super::admin::survey_of(&entry, given(&p.survey))?;
+    let mut filter = filter_of(config, &p, PAGE)?;
+    // Without a search, every response that has a text answer.
+    filter.text.get_or_insert_with(String::new);
     // The values each context filter offers: those the answers of the period have (the
     // rollups know them; a value given in the URL is kept even when the period has none).
     let now = now_ms();
@@ -223,22 +340,28 @@ async fn build(
             }
         })
         .collect();
+    let filters: Vec<String> = [
+        ("survey", given(&p.survey)),
+        ("category", given(&p.category)),
+        ("location", given(&p.location)),
+        ("page", given(&p.page)),
+        ("channel", given(&p.channel)),
+        ("locale", given(&p.locale)),
+        ("device", given(&p.device)),
+        ("from", given(&p.from)),
+        ("to", given(&p.to)),
+        ("q", given(&p.q)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| format!("{k}={}", urlencode(v))))
+    .collect();
+    let export_query = if filters.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", filters.join("&"))
+    };
     let next = next_cursor(&rows, PAGE).map(|cursor| {
-        let mut query: Vec<String> = [
-            ("survey", given(&p.survey)),
-            ("category", given(&p.category)),
-            ("location", given(&p.location)),
-            ("page", given(&p.page)),
-            ("channel", given(&p.channel)),
-            ("locale", given(&p.locale)),
-            ("device", given(&p.device)),
-            ("from", given(&p.from)),
-            ("to", given(&p.to)),
-            ("q", given(&p.q)),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", urlencode(v))))
-        .collect();
+        let mut query = filters.clone();
         query.push(format!("before={}", urlencode(&cursor)));
         format!(
             "/dashboard/{}/comments?{}",
@@ -270,5 +393,6 @@ async fn build(
         q: given(&p.q).unwrap_or_default().to_owned(),
         comments: rows.iter().map(|r| comment(config, r)).collect(),
         next,
+        export_query,
     })
 }

@@ -46,7 +46,17 @@ pub fn router(state: &Arc<AppState>) -> Router<Arc<AppState>> {
         .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route("/dashboard/{site}", get(overview::page))
         .route("/dashboard/{site}/report.json", get(overview::json))
+        .route("/dashboard/{site}/tables.json", get(overview::tables_json))
+        .route("/dashboard/{site}/table.csv", get(overview::table_csv))
         .route("/dashboard/{site}/comments", get(comments::page))
+        .route(
+            "/dashboard/{site}/responses.csv",
+            get(comments::responses_csv),
+        )
+        .route(
+            "/dashboard/{site}/responses.json",
+            get(comments::responses_json),
+        )
         .route("/dashboard/{site}/responses/{id}", get(response::page))
         .layer(middleware::from_fn(same_origin))
         .layer(sessions::layer(state.store.clone(), state.secure_cookies))

@@ -233,7 +233,97 @@ pub async fn page(
     let Some(entry) = state.sites.get(&site) else {
         return page_error(ApiError::UnknownSite(site.chars().take(64).collect()));
     };
-    render(StatusCode::OK, &OverviewPage::new(&entry.config, &n, &q))
+    let mut page = OverviewPage::new(&entry.config, &n, &q);
+    page.exports = page
+        .tables()
+        .into_iter()
+        .map(|t| (t.name, t.caption))
+        .collect();
+    render(StatusCode::OK, &page)
+}
+
+/// A table of the page as shown: the same formatted cells, for `tables.csv` and `tables.json`.
+#[derive(Debug, Serialize)]
+pub struct ShownTable {
+    /// The table's name in `tables.csv?table=`.
+    pub name: String,
+    pub caption: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TableParam {
+    table: Option<String>,
+}
+
+/// The page's view model, built as the page builds it.
+async fn shown(
+    state: &AppState,
+    signed: &Signed,
+    site: &str,
+    q: Result<Query<ViewParams>, QueryRejection>,
+) -> Result<Vec<ShownTable>, ApiError> {
+    let (n, q) = numbers(state, signed, site, q).await?;
+    let entry = state
+        .sites
+        .get(site)
+        .ok_or_else(|| ApiError::UnknownSite(site.chars().take(64).collect()))?;
+    Ok(OverviewPage::new(&entry.config, &n, &q).tables())
+}
+
+/// `GET /dashboard/{site}/tables.json`: every table of the overview, with the numbers as shown.
+pub async fn tables_json(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<ViewParams>, QueryRejection>,
+) -> Response {
+    match shown(&state, &signed, &site, q).await {
+        Ok(t) => Json(t).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /dashboard/{site}/table.csv?table=…`: one table of the overview as CSV, its cells as
+/// shown (text cells guarded against spreadsheet formulas).
+pub async fn table_csv(
+    State(state): State<Arc<AppState>>,
+    signed: Signed,
+    Path(SitePath { site }): Path<SitePath>,
+    q: Result<Query<ViewParams>, QueryRejection>,
+    Query(t): Query<TableParam>,
+) -> Response {
+    let tables = match shown(&state, &signed, &site, q).await {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let name = t.table.unwrap_or_default();
+    let Some(table) = tables.into_iter().find(|x| x.name == name) else {
+        return ApiError::NotFound(format!(
+            "no table \"{}\" on this view (tables.json lists them)",
+            name.chars().take(64).collect::<String>()
+        ))
+        .into_response();
+    };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let written = std::iter::once(&table.header)
+        .chain(&table.rows)
+        .try_for_each(|r| w.write_record(r.iter().map(|c| crate::export::guard_cell(c))));
+    match written
+        .map_err(|e| e.to_string())
+        .and_then(|()| w.into_inner().map_err(|e| e.to_string()))
+    {
+        Ok(bytes) => super::comments::download(
+            bytes,
+            "text/csv; charset=utf-8",
+            &format!("{site}-{}.csv", table.name),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "table CSV not written");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// The comments of `category` that contain `term`, in the view's survey and period.
@@ -577,6 +667,8 @@ struct OverviewPage {
     reasons: Vec<ReasonTable>,
     words: Vec<WordsTable>,
     words_sampled: u32,
+    /// (name, caption) of every table, for its CSV link.
+    exports: Vec<(String, String)>,
 }
 
 /// One language's comment words: each term links to the comments that contain it.
@@ -599,6 +691,200 @@ struct Term {
 }
 
 impl OverviewPage {
+    /// Every table of the page, as shown.
+    fn tables(&self) -> Vec<ShownTable> {
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let mut out = vec![
+            ShownTable {
+                name: "split".into(),
+                caption: "Promoters, passives and detractors".into(),
+                header: strings(&["Category", "Answers", "Share"]),
+                rows: self
+                    .split
+                    .iter()
+                    .map(|c| vec![c.label.into(), c.count.to_string(), c.share.clone()])
+                    .collect(),
+            },
+            ShownTable {
+                name: "histogram".into(),
+                caption: "Answers per score, 0 to 10".into(),
+                header: strings(&["Score", "Answers"]),
+                rows: self
+                    .histogram
+                    .iter()
+                    .map(|b| vec![b.score.to_string(), b.count.to_string()])
+                    .collect(),
+            },
+            ShownTable {
+                name: "funnel".into(),
+                caption: "Surveys shown and answered".into(),
+                header: strings(&["Stage", "Count"]),
+                rows: [
+                    ("Shown", self.funnel.shown.to_string()),
+                    (
+                        "Closed without answering",
+                        self.funnel.dismissed.to_string(),
+                    ),
+                    ("Started", self.funnel.responses.to_string()),
+                    ("Finished", self.funnel.finished.to_string()),
+                    ("Left a comment", self.funnel.commented.to_string()),
+                    ("Response rate", self.funnel.rate.clone()),
+                ]
+                .into_iter()
+                .map(|(k, v)| vec![k.to_owned(), v])
+                .collect(),
+            },
+        ];
+        for (name, t) in std::iter::once(("trend".to_owned(), &self.trend)).chain(
+            self.breakdowns
+                .iter()
+                .map(|t| (format!("where-{}", t.key.to_lowercase()), t)),
+        ) {
+            out.push(ShownTable {
+                name,
+                caption: t.caption.clone(),
+                header: strings(&[t.key, "NPS", "95% interval", "n", "Rank"]),
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.key.clone(),
+                            r.score.clone(),
+                            r.interval.clone(),
+                            r.n.to_string(),
+                            r.rank.clone(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        if !self.month_rows.is_empty() {
+            let mut header = vec!["Location".to_owned()];
+            for m in &self.months {
+                header.extend([format!("{m} NPS"), format!("{m} n")]);
+            }
+            out.push(ShownTable {
+                name: "location-months".into(),
+                caption: "NPS per location and month".into(),
+                header,
+                rows: self
+                    .month_rows
+                    .iter()
+                    .map(|r| {
+                        std::iter::once(r.location.clone())
+                            .chain(
+                                r.cells
+                                    .iter()
+                                    .flat_map(|c| [c.score.clone(), c.n.to_string()]),
+                            )
+                            .collect()
+                    })
+                    .collect(),
+            });
+        }
+        for (i, t) in self.reasons.iter().enumerate() {
+            out.push(ShownTable {
+                name: format!("reasons-{i}"),
+                caption: t.caption.clone(),
+                header: vec![
+                    "Option".into(),
+                    "Detractors".into(),
+                    "Passives".into(),
+                    "Promoters".into(),
+                    format!("Detractors minus {}", t.compared),
+                    "95% interval".into(),
+                ],
+                rows: t
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        vec![
+                            r.option.clone(),
+                            r.detractors.clone(),
+                            r.passives.clone(),
+                            r.promoters.clone(),
+                            r.difference.clone(),
+                            r.interval.clone(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        for w in &self.words {
+            let rows = [("detractors", &w.detractors), ("promoters", &w.promoters)]
+                .into_iter()
+                .flat_map(|(group, terms)| {
+                    terms.iter().map(move |t| {
+                        vec![
+                            group.to_owned(),
+                            t.term.clone(),
+                            t.used.clone(),
+                            t.z.clone(),
+                        ]
+                    })
+                })
+                .collect();
+            out.push(ShownTable {
+                name: format!("words-{}", w.language),
+                caption: format!("What the comments say, language {}", w.language),
+                header: strings(&["Group", "Word or phrase", "Comments", "z"]),
+                rows,
+            });
+        }
+        if !self.scores.is_empty() {
+            out.push(ShownTable {
+                name: "scores".into(),
+                caption: "Satisfaction and effort questions".into(),
+                header: strings(&["Question", "Measure", "Value", "95% interval", "n"]),
+                rows: self
+                    .scores
+                    .iter()
+                    .map(|s| {
+                        vec![
+                            s.question.clone(),
+                            s.measure.into(),
+                            s.value.clone(),
+                            s.interval.clone(),
+                            s.n.to_string(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        if !self.gaps.is_empty() {
+            out.push(ShownTable {
+                name: "gap".into(),
+                caption: "Expectation and experience per aspect".into(),
+                header: strings(&[
+                    "Question",
+                    "Aspect",
+                    "Expected",
+                    "Experienced",
+                    "Gap",
+                    "95% interval",
+                    "n",
+                ]),
+                rows: self
+                    .gaps
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            g.question.clone(),
+                            g.aspect.clone(),
+                            g.expectation.clone(),
+                            g.experience.clone(),
+                            g.gap.clone(),
+                            g.interval.clone(),
+                            g.n.to_string(),
+                        ]
+                    })
+                    .collect(),
+            });
+        }
+        out
+    }
+
     fn new(config: &SiteConfig, n: &Numbers, q: &ViewParams) -> Self {
         let r = &n.report;
         let nps = &r.nps;
@@ -817,6 +1103,7 @@ impl OverviewPage {
                 })
                 .collect(),
             words_sampled: n.words.sampled_per_group,
+            exports: Vec::new(),
             histogram_chart: charts::score_histogram("histogram", &nps.histogram),
             trend_chart: r.groups.as_ref().map_or_else(String::new, |g| {
                 let points: Vec<charts::TrendPoint> = g
