@@ -135,33 +135,74 @@ fn period_out(p: Period) -> PeriodOut {
     }
 }
 
-/// Builds the report for `site` (and `survey`, whose questions decide the CSAT, CES and GAP
-/// blocks; the reasons come from its choice questions, or from those of every one of
-/// `surveys`, the site's) over `period`, compared with the period of the same length just
-/// before it, from what is stored at `now`.
+/// What a report is about.
+#[derive(Debug, Clone, Copy)]
+pub struct View<'a> {
+    pub site: &'a str,
+    /// The site's surveys: the reasons of every one of them when no survey is picked.
+    pub surveys: &'a [Survey],
+    /// One survey, whose questions decide the CSAT, CES and GAP blocks; `None`: every survey.
+    pub survey: Option<&'a Survey>,
+    pub period: Period,
+    /// Only answers with these context values.
+    pub filters: &'a [(GroupBy, String)],
+    /// The period the change is measured against; by default the one of the same length just
+    /// before `period`.
+    pub compare: Option<Period>,
+}
+
+impl<'a> View<'a> {
+    /// The whole site (or `survey`) over `period`, unfiltered.
+    pub fn of(
+        site: &'a str,
+        surveys: &'a [Survey],
+        survey: Option<&'a Survey>,
+        period: Period,
+    ) -> Self {
+        View {
+            site,
+            surveys,
+            survey,
+            period,
+            filters: &[],
+            compare: None,
+        }
+    }
+
+    fn scope(&self, period: Period) -> Scope<'a> {
+        Scope {
+            site: self.site,
+            survey: self.survey.map(|s| s.id.as_str()),
+            period,
+            filters: self.filters,
+        }
+    }
+
+    /// The period compared with.
+    pub fn compared_period(&self) -> Period {
+        self.compare.unwrap_or_else(|| {
+            let length = self.period.to - self.period.from;
+            Period {
+                from: writable_time(self.period.from - length),
+                to: self.period.from,
+            }
+        })
+    }
+}
+
+/// Builds the report of `view`, compared with its [`View::compared_period`], from what is
+/// stored at `now`.
 pub async fn build(
     store: &dyn Store,
-    site: &str,
-    surveys: &[Survey],
-    survey: Option<&Survey>,
-    period: Period,
+    view: &View<'_>,
     group_by: Option<GroupBy>,
     now: Millis,
 ) -> Result<Report, StoreError> {
-    let scope = Scope {
-        site,
-        survey: survey.map(|s| s.id.as_str()),
-        period: period.as_of(now),
-    };
-    let length = period.to - period.from;
-    let prev_period = Period {
-        from: writable_time(period.from - length),
-        to: period.from,
-    };
-    let prev_scope = Scope {
-        period: prev_period,
-        ..scope
-    };
+    let (site, survey, period) = (view.site, view.survey, view.period);
+    let surveys = view.surveys;
+    let scope = view.scope(period.as_of(now));
+    let prev_period = view.compared_period();
+    let prev_scope = view.scope(prev_period.as_of(now));
 
     let counts = counts_of(store.nps_histograms(&scope, None).await?);
     let prev_counts = counts_of(store.nps_histograms(&prev_scope, None).await?);
@@ -279,22 +320,15 @@ fn choices(counts: Vec<ChoiceCount>, surveys: &[Survey]) -> Vec<QuestionChoices>
     out
 }
 
-/// The NPS per group of `by` over `period`: a report's `groups` alone (the dashboard shows
-/// several groupings of one period).
+/// The NPS per group of `by` over the view's period: a report's `groups` alone (the dashboard
+/// shows several groupings of one period).
 pub async fn groups_by(
     store: &dyn Store,
-    site: &str,
-    survey: Option<&Survey>,
-    period: Period,
+    view: &View<'_>,
     by: GroupBy,
     now: Millis,
 ) -> Result<Groups, StoreError> {
-    let scope = Scope {
-        site,
-        survey: survey.map(|s| s.id.as_str()),
-        period: period.as_of(now),
-    };
-    groups_in(store, &scope, by).await
+    groups_in(store, &view.scope(view.period.as_of(now)), by).await
 }
 
 async fn groups_in(

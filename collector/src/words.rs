@@ -6,15 +6,18 @@
 //! It reads the newest [`SAMPLE`] comments of each group in the period, by the response
 //! listing's query, not every comment: a period of a busy site holds hundreds of thousands, and
 //! the words that separate the groups show long before that (the page says how many it read).
+//! Measured at a million answers on SQLite (a third with a comment, 2 in 11 promoters): the
+//! promoters' newest 2,000 took 88 ms to read, 500 took 30 ms; the overview must stay under
+//! 100 ms of server time.
 
-use crate::storage::{Period, ResponseFilter, Store, StoreError, StoredResponse};
+use crate::storage::{GroupBy, Period, ResponseFilter, Store, StoreError, StoredResponse};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use tenpoint_shared::score::Category;
 use tenpoint_shared::stats::log_odds::{Prior, TermCounts, TermScore, terms, top_terms};
 
 /// The newest comments read per group (detractors, promoters).
-pub const SAMPLE: u32 = 2000;
+pub const SAMPLE: u32 = 500;
 /// A language is listed when both groups left at least this many comments in it.
 pub const MIN_COMMENTS: u64 = 10;
 /// Terms listed per group and language.
@@ -126,6 +129,7 @@ pub async fn comment_words(
     site: &str,
     survey: Option<&str>,
     period: Period,
+    filters: &[(GroupBy, String)],
 ) -> Result<CommentWords, StoreError> {
     let newest = |category| ResponseFilter {
         site: site.to_owned(),
@@ -134,6 +138,7 @@ pub async fn comment_words(
         period: Some(period),
         // Every response with a text answer.
         text: Some(String::new()),
+        context: filters.to_vec(),
         limit: SAMPLE,
         ..ResponseFilter::default()
     };

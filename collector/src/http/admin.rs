@@ -278,6 +278,56 @@ pub struct ReportParams {
     /// Also report the NPS per group: per calendar period (UTC), or per value of a context
     /// field. Groups under 30 answers are flagged `low_n` and not ranked.
     group_by: Option<GroupBy>,
+    /// Only answers from this location (exact; empty: answers without one). The filters
+    /// combine; a filtered report reads the period's answers one by one rather than the
+    /// rollups, so it takes longer on a big site.
+    location: Option<String>,
+    /// Only answers on this page path (exact).
+    page: Option<String>,
+    /// Only answers from this channel (exact).
+    channel: Option<String>,
+    /// Only answers in this locale (exact).
+    locale: Option<String>,
+    /// Only answers from this device class (exact).
+    device: Option<String>,
+    /// The start of the period the change is measured against (default: the period of the
+    /// same length just before).
+    compare_from: Option<PeriodFrom>,
+    /// The end of the period compared with; with `compare_from`.
+    compare_to: Option<PeriodTo>,
+}
+
+/// Context filters from a request: the given ones, each checked like any other text.
+pub(super) fn filters_of<'a>(
+    given: impl IntoIterator<Item = (GroupBy, Option<&'a str>)>,
+) -> Result<Vec<(GroupBy, String)>, ApiError> {
+    let mut out = Vec::new();
+    for (g, v) in given {
+        let Some(v) = v else { continue };
+        if v.contains('\0') || v.chars().count() > MAX_QUERY_CHARS {
+            return Err(ApiError::BadRequest(format!(
+                "{}: at most {MAX_QUERY_CHARS} characters, and no NUL",
+                g.as_str()
+            )));
+        }
+        out.push((g, v.to_owned()));
+    }
+    Ok(out)
+}
+
+/// The compared period, when both ends are given.
+pub(super) fn compare_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: Millis,
+) -> Result<Option<Period>, ApiError> {
+    match (from, to) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => period(from, to, now).map(Some),
+        _ => Err(ApiError::BadRequest(
+            "compare_from and compare_to go together".into(),
+        )),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(site = %owner.0.config.site))]
@@ -290,16 +340,23 @@ pub async fn report(
     let survey = survey_of(&entry, p.survey.as_deref())?;
     let now = now_ms();
     let period = period_of(p.from.as_ref(), p.to.as_ref(), now)?;
-    let report = report::build(
-        state.store.as_ref(),
-        &entry.config.site,
-        &entry.config.surveys,
-        survey,
-        period,
-        p.group_by,
-        now,
-    )
-    .await?;
+    let filters = filters_of([
+        (GroupBy::Location, p.location.as_deref()),
+        (GroupBy::Page, p.page.as_deref()),
+        (GroupBy::Channel, p.channel.as_deref()),
+        (GroupBy::Locale, p.locale.as_deref()),
+        (GroupBy::Device, p.device.as_deref()),
+    ])?;
+    let view = report::View {
+        filters: &filters,
+        compare: compare_period(
+            p.compare_from.as_ref().map(|f| f.0.as_str()),
+            p.compare_to.as_ref().map(|t| t.0.as_str()),
+            now,
+        )?,
+        ..report::View::of(&entry.config.site, &entry.config.surveys, survey, period)
+    };
+    let report = report::build(state.store.as_ref(), &view, p.group_by, now).await?;
     Ok(Json(report))
 }
 

@@ -315,6 +315,10 @@ pub struct Scope<'a> {
     pub site: &'a str,
     pub survey: Option<&'a str>,
     pub period: Period,
+    /// Only answers with these context values (`Location` = `oslo`; `""` is "not given").
+    /// The rollups count one dimension at a time, so a filtered report reads the period's
+    /// rows (through the `(site, location, created_at)` index for a location).
+    pub filters: &'a [(GroupBy, String)],
 }
 
 /// A report's groups. Its names are `as_str`, on the wire (`group_by`), in the API document's

@@ -9,7 +9,9 @@
 //! Every query takes the same twelve parameters, bound by [`bind_scope!`]: `$1` site, `$2`
 //! survey (or `''` for the whole site), then `[from, to)` pairs in milliseconds, possibly
 //! empty: `$3..$4` and `$5..$6` the partial hours (rows), `$7..$8` the whole days, `$9..$10`
-//! and `$11..$12` the whole hours around them.
+//! and `$11..$12` the whole hours around them; then one per context filter (`$13`, …). A
+//! filtered report reads the whole period from the rows ([`Bounds::rows_only`]): the rollups
+//! count one dimension at a time.
 
 use super::rollup_delta::{COMMENTED, FINISHED, STAGE};
 use super::{GroupBy, Millis, Period, Scope, survey_clause};
@@ -38,6 +40,28 @@ fn floor(t: Millis, unit: Millis) -> Millis {
 }
 
 impl Bounds {
+    /// The period as a scope reads it: in parts, or from the rows alone when filtered.
+    pub fn of_scope(s: &Scope<'_>) -> Bounds {
+        if s.filters.is_empty() {
+            Bounds::of(s.period)
+        } else {
+            Bounds::rows_only(s.period)
+        }
+    }
+
+    /// The whole period from the rows.
+    pub fn rows_only(p: Period) -> Bounds {
+        let empty = Period {
+            from: p.to,
+            to: p.to,
+        };
+        Bounds {
+            rows: [p, empty],
+            days: empty,
+            hours: [empty, empty],
+        }
+    }
+
     pub fn of(p: Period) -> Bounds {
         let empty = Period {
             from: p.to,
@@ -73,8 +97,8 @@ impl Bounds {
 macro_rules! bind_scope {
     ($query:expr, $scope:expr) => {{
         let s: &$crate::storage::Scope<'_> = $scope;
-        let b = $crate::storage::report_sql::Bounds::of(s.period);
-        $query
+        let b = $crate::storage::report_sql::Bounds::of_scope(s);
+        let mut q = $query
             .bind(s.site)
             .bind(s.survey.unwrap_or(""))
             .bind(b.rows[0].from)
@@ -86,7 +110,11 @@ macro_rules! bind_scope {
             .bind(b.hours[0].from)
             .bind(b.hours[0].to)
             .bind(b.hours[1].from)
-            .bind(b.hours[1].to)
+            .bind(b.hours[1].to);
+        for (_, value) in s.filters {
+            q = q.bind(value.as_str());
+        }
+        q
     }};
 }
 pub(super) use bind_scope;
@@ -112,6 +140,32 @@ pub(crate) struct Dialect {
     pub option: &'static str,
     /// A condition on `o`: the element is an option id (a string).
     pub is_option: &'static str,
+}
+
+/// Which table a report query reads rows from, for its filter conditions.
+#[derive(Clone, Copy)]
+enum Rows {
+    /// `responses` or `displays`: both have the context columns.
+    Answers,
+    /// `scores`, whose response has them.
+    Scores,
+}
+
+/// The conditions of the scope's context filters on a row of `rows` (`$13`, …).
+fn filtered(scope: &Scope<'_>, rows: Rows, table: &str) -> String {
+    let mut out = String::new();
+    for (i, (g, _)) in scope.filters.iter().enumerate() {
+        let Some(column) = g.column() else { continue };
+        let param = 13 + i;
+        out.push_str(&match rows {
+            Rows::Answers => format!(" AND COALESCE({table}.{column}, '') = ${param}"),
+            Rows::Scores => format!(
+                " AND {table}.response_id IN (SELECT r.id FROM responses AS r
+                    WHERE r.site = $1 AND COALESCE(r.{column}, '') = ${param})"
+            ),
+        });
+    }
+    out
 }
 
 /// The rows of both partial hours, each half of a `UNION ALL` (so each is an index range).
@@ -167,7 +221,10 @@ impl Dialect {
         };
         let rows = partial_hours(
             &format!("SELECT {row_key} AS k, CAST(nps AS BIGINT) AS s, COUNT(*) AS c"),
-            &format!("FROM responses WHERE site = $1{sv} AND nps IS NOT NULL"),
+            &format!(
+                "FROM responses WHERE site = $1{sv} AND nps IS NOT NULL{}",
+                filtered(scope, Rows::Answers, "responses")
+            ),
             "1, 2",
         );
         let rollups = rollups(
@@ -189,7 +246,8 @@ impl Dialect {
         let rows = partial_hours(
             "SELECT question, kind, CAST(score AS BIGINT) AS s, COUNT(*) AS c",
             &format!(
-                "FROM scores WHERE site = $1{sv} AND kind IN ('csat', 'ces') AND score IS NOT NULL"
+                "FROM scores WHERE site = $1{sv} AND kind IN ('csat', 'ces') AND score IS NOT NULL{}",
+                filtered(scope, Rows::Scores, "scores")
             ),
             "1, 2, 3",
         );
@@ -218,7 +276,8 @@ impl Dialect {
                 SUM((experience - expectation) * (experience - expectation)) AS f",
             &format!(
                 "FROM scores WHERE site = $1{sv} AND kind = 'gap' AND expectation IS NOT NULL
-                    AND experience IS NOT NULL"
+                    AND experience IS NOT NULL{}",
+                filtered(scope, Rows::Scores, "scores")
             ),
             "1, 2",
         );
@@ -244,7 +303,10 @@ impl Dialect {
         let sv = survey_clause(scope);
         let rows = partial_hours(
             "SELECT site, COUNT(*) AS a, COUNT(dismissed_at) AS b",
-            &format!("FROM displays WHERE site = $1{sv}"),
+            &format!(
+                "FROM displays WHERE site = $1{sv}{}",
+                filtered(scope, Rows::Answers, "displays")
+            ),
             "1",
         );
         let rollups = rollups(
@@ -270,7 +332,10 @@ impl Dialect {
                     SUM(CASE WHEN {} THEN 1 ELSE 0 END) AS c",
                 self.commented
             ),
-            &format!("FROM responses WHERE site = $1{sv}"),
+            &format!(
+                "FROM responses WHERE site = $1{sv}{}",
+                filtered(scope, Rows::Answers, "responses")
+            ),
             "1",
         );
         let rollups = rollups(
@@ -315,7 +380,8 @@ impl Dialect {
     /// none); `opt` `''` counts the responses that answered the question.
     pub fn choice_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let parts = self.choice_rows(&format!("site = $1{sv}")).map(|r| {
+        let rf = filtered(scope, Rows::Answers, "responses");
+        let parts = self.choice_rows(&format!("site = $1{sv}{rf}")).map(|r| {
             format!(
                 "SELECT survey, question, opt, nps, COUNT(*) AS c FROM ({r}
                     AND created_at >= $3 AND created_at < $4) AS x GROUP BY 1, 2, 3, 4

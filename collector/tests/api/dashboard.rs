@@ -539,6 +539,59 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         );
     }
 
+    // One shop, compared with a period of the owner's choosing: the same numbers as the API's.
+    let before = date(now_ms() - 30 * 86_400_000);
+    let filtered = format!("location=oslo&compare_from={before}&compare_to={from}");
+    let api = app
+        .report(&format!(
+            "survey=post-purchase&group_by=day&from={from}&to={to}&{filtered}"
+        ))
+        .await;
+    let shown: Value = get(
+        &app,
+        &format!("/dashboard/demo-shop/report.json?{view}&{filtered}"),
+        Some(&cookie),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for key in [
+        "period",
+        "nps",
+        "previous",
+        "change",
+        "groups",
+        "responses",
+        "choices",
+    ] {
+        assert_eq!(shown["report"][key], api[key], "{key}, filtered");
+    }
+    assert_eq!(api["nps"]["n"], 15);
+    assert_eq!(
+        api["previous"]["period"]["from"],
+        format!("{before}T00:00:00Z")
+    );
+    let page = get(
+        &app,
+        &format!("/dashboard/demo-shop?{view}&{filtered}"),
+        Some(&cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(page.contains(r#"<option value="oslo" selected>oslo</option>"#));
+    assert!(page.contains(r#"<span data-field="n">15</span>"#));
+    // Filters are checked like any other input.
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop?compare_from={before}"),
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
     // A view that cannot be shown says why, as a page.
     for (query, status) in [
         ("survey=nope", StatusCode::NOT_FOUND),

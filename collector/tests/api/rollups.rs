@@ -123,11 +123,19 @@ impl Model {
         scope.survey.is_none_or(|s| s == survey) && at >= scope.period.from && at < scope.period.to
     }
 
+    /// A row whose location is `location` passes the scope's filters (location only here).
+    fn passes(scope: &Scope<'_>, location: &Option<String>) -> bool {
+        scope.filters.iter().all(|(g, v)| {
+            assert_eq!(*g, GroupBy::Location, "the model filters by location only");
+            location.as_deref().unwrap_or("") == v
+        })
+    }
+
     fn histograms(&self, scope: &Scope<'_>, group: Option<GroupBy>) -> Vec<(String, [u64; 11])> {
         let mut out: BTreeMap<String, [u64; 11]> = BTreeMap::new();
         for r in self.responses.values() {
             let Some(nps) = r.nps else { continue };
-            if !Self::in_scope(scope, &r.survey, r.at) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
                 continue;
             }
             let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -156,7 +164,7 @@ impl Model {
     fn score_counts(&self, scope: &Scope<'_>) -> Vec<ScoreCount> {
         let mut out: BTreeMap<(String, i64, String), u64> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
                 continue;
             }
             for s in r.scores.values() {
@@ -180,7 +188,7 @@ impl Model {
     fn gaps(&self, scope: &Scope<'_>) -> BTreeMap<(String, String), [i64; 7]> {
         let mut out: BTreeMap<(String, String), [i64; 7]> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
                 continue;
             }
             for s in r.scores.values() {
@@ -204,7 +212,8 @@ impl Model {
     fn displays(&self, scope: &Scope<'_>) -> DisplayCounts {
         let mut c = DisplayCounts::default();
         for d in self.displays.values() {
-            if Self::in_scope(scope, &d.survey, d.at) {
+            // Displays carry no location in these writes.
+            if Self::in_scope(scope, &d.survey, d.at) && Self::passes(scope, &None) {
                 c.shown += 1;
                 c.dismissed += u64::from(d.dismissed);
             }
@@ -215,7 +224,7 @@ impl Model {
     fn funnel(&self, scope: &Scope<'_>) -> FunnelCounts {
         let mut f = FunnelCounts::default();
         for r in self.responses.values() {
-            if Self::in_scope(scope, &r.survey, r.at) {
+            if Self::in_scope(scope, &r.survey, r.at) && Self::passes(scope, &r.location) {
                 f.started += 1;
                 f.finished += u64::from(r.finished);
                 f.commented += u64::from(r.answers.values().any(|v| v.is_string()));
@@ -228,7 +237,7 @@ impl Model {
     fn choices(&self, scope: &Scope<'_>) -> Vec<ChoiceCount> {
         let mut out: BTreeMap<(String, String, Option<String>, Option<u8>), u64> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
                 continue;
             }
             for (q, v) in &r.answers {
@@ -446,6 +455,7 @@ async fn reports_agree_with_a_model_of_the_writes(backend: Backend) {
         for survey in [None, Some("post-purchase"), Some("support")] {
             let scope = Scope {
                 site: "s",
+                filters: &[],
                 survey,
                 period: Period { from, to },
             };
@@ -462,6 +472,7 @@ async fn reports_agree_with_a_model_of_the_writes(backend: Backend) {
         for survey in [None, Some("post-purchase")] {
             let scope = Scope {
                 site: "s",
+                filters: &[],
                 survey,
                 period: asked,
             };
@@ -480,6 +491,7 @@ async fn reports_agree_with_a_model_of_the_writes(backend: Backend) {
         for survey in [None, Some("post-purchase"), Some("support")] {
             let scope = Scope {
                 site: "s",
+                filters: &[],
                 survey,
                 period: Period { from, to },
             };
@@ -490,8 +502,7 @@ async fn reports_agree_with_a_model_of_the_writes(backend: Backend) {
     db.cleanup().await;
 }
 
-/// The store, reading `read`, gives what the model of the writes gives for `asked` (the same
-/// scope, or one whose period the store may read differently for the same answers).
+/// As [`assert_one`], unfiltered and filtered by a location and by "no location".
 async fn assert_agrees(
     s: &dyn Store,
     model: &Model,
@@ -499,6 +510,27 @@ async fn assert_agrees(
     asked: &Scope<'_>,
     what: &str,
 ) {
+    assert_one(s, model, read, asked, what).await;
+    for location in ["oslo", ""] {
+        let filters = [(GroupBy::Location, location.to_owned())];
+        let (read, asked) = (
+            Scope {
+                filters: &filters,
+                ..*read
+            },
+            Scope {
+                filters: &filters,
+                ..*asked
+            },
+        );
+        let what = format!("{what}, location {location:?}");
+        assert_one(s, model, &read, &asked, &what).await;
+    }
+}
+
+/// The store, reading `read`, gives what the model of the writes gives for `asked` (the same
+/// scope, or one whose period the store may read differently for the same answers).
+async fn assert_one(s: &dyn Store, model: &Model, read: &Scope<'_>, asked: &Scope<'_>, what: &str) {
     for group in std::iter::once(None).chain(GroupBy::ALL.map(Some)) {
         assert_eq!(
             s.nps_histograms(read, group).await.unwrap(),
@@ -636,6 +668,7 @@ async fn rollups_are_filled_from_earlier_rows(backend: Backend) {
     // Whole days only: everything comes from the rollups.
     let scope = Scope {
         site: "s",
+        filters: &[],
         survey: Some("v"),
         period: Period {
             from: T0,
@@ -777,6 +810,7 @@ async fn crossing_batches_all_land(backend: Backend) {
     for day in [0, 1] {
         let scope = Scope {
             site: "s",
+            filters: &[],
             survey: Some("c"),
             period: Period {
                 from: T0 + day * DAY,
@@ -790,6 +824,7 @@ async fn crossing_batches_all_land(backend: Backend) {
     for survey in ["a", "b"] {
         let scope = Scope {
             site: "s",
+            filters: &[],
             survey: Some(survey),
             period: Period {
                 from: T0,

@@ -101,6 +101,7 @@ async fn writes_merge_and_conflict_in_one_batch(backend: Backend) {
 
     let scope = Scope {
         site: "s",
+        filters: &[],
         survey: Some("v"),
         period: Period {
             from: 0,
@@ -174,6 +175,7 @@ async fn histograms_group_by_calendar_periods(backend: Backend) {
     db.store.apply(&writes).await.unwrap();
     let scope = Scope {
         site: "s",
+        filters: &[],
         survey: None,
         period: Period {
             from: at((2026, 10, 1), 0),

@@ -4,7 +4,9 @@
 
 use super::super::admin::{ListQuery, next_cursor, period, response_filter};
 use super::super::{AppState, Path, SitePath};
-use super::{Choice, Signed, given, page_error, render, urlencode};
+use super::{
+    CONTEXT, Choice, ContextFilter, Signed, context_filters, given, page_error, render, urlencode,
+};
 use crate::error::ApiError;
 use crate::export::CsvLayout;
 use crate::report;
@@ -55,22 +57,6 @@ struct Comment {
     texts: Vec<Text>,
     reasons: String,
 }
-
-/// A filter on a context dimension: a `<select>` of the values the period's answers have.
-struct ContextFilter {
-    name: &'static str,
-    label: &'static str,
-    values: Vec<Choice>,
-}
-
-/// The context dimensions the comments can be filtered by, with their labels.
-const CONTEXT: [(GroupBy, &str); 5] = [
-    (GroupBy::Location, "Location"),
-    (GroupBy::Page, "Page"),
-    (GroupBy::Channel, "Channel"),
-    (GroupBy::Locale, "Language"),
-    (GroupBy::Device, "Device"),
-];
 
 impl CommentParams {
     fn context(&self, g: GroupBy) -> Option<&str> {
@@ -301,45 +287,13 @@ async fn build(
     let mut filter = filter_of(config, &p, PAGE)?;
     // Without a search, every response that has a text answer.
     filter.text.get_or_insert_with(String::new);
-    // The values each context filter offers: those the answers of the period have (the
-    // rollups know them; a value given in the URL is kept even when the period has none).
     let now = now_ms();
     let shown = period(given(&p.from), given(&p.to), now)?;
-    let values = futures_util::future::try_join_all(
-        CONTEXT.map(|(g, _)| report::groups_by(state.store.as_ref(), site, survey, shown, g, now)),
-    );
-    let (rows, values) = futures_util::try_join!(
+    let view = report::View::of(&config.site, &config.surveys, survey, shown);
+    let (rows, context) = futures_util::try_join!(
         async { Ok::<_, ApiError>(state.store.list_responses(&filter).await?) },
-        async { Ok::<_, ApiError>(values.await?) },
+        context_filters(state, &view, now, |g| p.context(g)),
     )?;
-    let context = CONTEXT
-        .iter()
-        .zip(values)
-        .map(|((g, label), groups)| {
-            let chosen = p.context(*g);
-            let mut keys: Vec<String> = groups
-                .items
-                .into_iter()
-                .map(|i| i.key)
-                .filter(|k| !k.is_empty())
-                .collect();
-            keys.sort();
-            if let Some(c) = chosen.filter(|c| !keys.iter().any(|k| k == c)) {
-                keys.push(c.to_owned());
-            }
-            ContextFilter {
-                name: g.as_str(),
-                label,
-                values: keys
-                    .into_iter()
-                    .map(|k| Choice {
-                        selected: chosen == Some(k.as_str()),
-                        id: k,
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
     let filters: Vec<String> = [
         ("survey", given(&p.survey)),
         ("category", given(&p.category)),

@@ -16,6 +16,8 @@ use super::admin::Access;
 use super::{AppState, Peer};
 use crate::auth;
 use crate::error::ApiError;
+use crate::report;
+use crate::storage::{GroupBy, Millis};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, Request, State};
@@ -112,6 +114,66 @@ fn given(v: &Option<String>) -> Option<&str> {
 struct Choice {
     id: String,
     selected: bool,
+}
+
+/// The context dimensions the pages filter and break down by, with their labels, in this
+/// order.
+const CONTEXT: [(GroupBy, &str); 5] = [
+    (GroupBy::Location, "Location"),
+    (GroupBy::Page, "Page"),
+    (GroupBy::Channel, "Channel"),
+    (GroupBy::Locale, "Language"),
+    (GroupBy::Device, "Device"),
+];
+
+/// A filter on a context dimension: a `<select>` of the values the period's answers have.
+struct ContextFilter {
+    name: &'static str,
+    label: &'static str,
+    values: Vec<Choice>,
+}
+
+/// The context filters of a form: the values the answers of `view` (unfiltered) have, from the
+/// rollups; a value the URL chose (`chosen`) is kept even where the period has none.
+async fn context_filters<'a>(
+    state: &AppState,
+    view: &report::View<'_>,
+    now: Millis,
+    chosen: impl Fn(GroupBy) -> Option<&'a str>,
+) -> Result<Vec<ContextFilter>, ApiError> {
+    let store = state.store.as_ref();
+    let values = futures_util::future::try_join_all(
+        CONTEXT.map(|(g, _)| report::groups_by(store, view, g, now)),
+    )
+    .await?;
+    Ok(CONTEXT
+        .iter()
+        .zip(values)
+        .map(|((g, label), groups)| {
+            let chosen = chosen(*g);
+            let mut keys: Vec<String> = groups
+                .items
+                .into_iter()
+                .map(|i| i.key)
+                .filter(|k| !k.is_empty())
+                .collect();
+            keys.sort();
+            if let Some(c) = chosen.filter(|c| !keys.iter().any(|k| k == c)) {
+                keys.push(c.to_owned());
+            }
+            ContextFilter {
+                name: g.as_str(),
+                label,
+                values: keys
+                    .into_iter()
+                    .map(|k| Choice {
+                        selected: chosen == Some(k.as_str()),
+                        id: k,
+                    })
+                    .collect(),
+            }
+        })
+        .collect())
 }
 
 pub fn urlencode(s: &str) -> String {

@@ -4,12 +4,15 @@
 //! survey's CSAT, CES and GAP questions. Numbers are formatted here, once; the page and its
 //! `report.json` show the same [`Numbers`].
 
-use super::super::admin::{period, survey_of};
+use super::super::admin::{compare_period, filters_of, period, survey_of};
 use super::super::{AppState, Path, SitePath};
-use super::{Choice, Signed, charts, given, page_error, render, urlencode};
+use super::{
+    CONTEXT, Choice, ContextFilter, Signed, charts, context_filters, given, page_error, render,
+    urlencode,
+};
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
-use crate::report::{self, Group, Groups, Report};
+use crate::report::{self, Group, Groups, Report, View};
 use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
 use crate::words::{self, CommentWords};
 use askama::Template;
@@ -26,14 +29,6 @@ use tenpoint_shared::stats::dist::Z95;
 use tenpoint_shared::stats::log_odds::TermScore;
 use tenpoint_shared::stats::{Interval, NpsSummary, OptionSummary, Share as OptionShare};
 
-/// The groupings shown under "Where", in this order.
-const WHERE: [GroupBy; 5] = [
-    GroupBy::Location,
-    GroupBy::Page,
-    GroupBy::Channel,
-    GroupBy::Locale,
-    GroupBy::Device,
-];
 const TRENDS: [GroupBy; 3] = [GroupBy::Day, GroupBy::Week, GroupBy::Month];
 
 /// The view's filters, as the URL carries them. A form sends empty fields for "none".
@@ -43,6 +38,50 @@ pub struct ViewParams {
     from: Option<String>,
     to: Option<String>,
     trend: Option<String>,
+    location: Option<String>,
+    page: Option<String>,
+    channel: Option<String>,
+    locale: Option<String>,
+    device: Option<String>,
+    compare_from: Option<String>,
+    compare_to: Option<String>,
+}
+
+impl ViewParams {
+    /// The view's query, in one order, for every link that keeps the view.
+    fn pairs(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("survey", given(&self.survey)),
+            ("from", given(&self.from)),
+            ("to", given(&self.to)),
+            ("trend", given(&self.trend)),
+            ("location", given(&self.location)),
+            ("page", given(&self.page)),
+            ("channel", given(&self.channel)),
+            ("locale", given(&self.locale)),
+            ("device", given(&self.device)),
+            ("compare_from", given(&self.compare_from)),
+            ("compare_to", given(&self.compare_to)),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+
+    fn context(&self, g: GroupBy) -> Option<&str> {
+        given(match g {
+            GroupBy::Location => &self.location,
+            GroupBy::Page => &self.page,
+            GroupBy::Channel => &self.channel,
+            GroupBy::Locale => &self.locale,
+            GroupBy::Device => &self.device,
+            _ => return None,
+        })
+    }
+
+    fn filters(&self) -> Result<Vec<(GroupBy, String)>, ApiError> {
+        filters_of(CONTEXT.map(|(g, _)| (g, self.context(g))))
+    }
 }
 
 /// Everything the overview shows, as computed: the report (with the trend as its groups),
@@ -103,11 +142,10 @@ fn month_starts(from: Millis, to: Millis) -> Vec<Millis> {
 
 async fn location_months(
     store: &dyn crate::storage::Store,
-    site: &str,
-    survey: Option<&tenpoint_shared::config::Survey>,
-    period: Period,
+    view: &View<'_>,
     now: Millis,
 ) -> Result<LocationMonths, ApiError> {
+    let period = view.period;
     let starts = month_starts(period.from, period.to);
     let mut months = Vec::new();
     let mut by_location: std::collections::BTreeMap<String, Vec<Option<NpsSummary>>> =
@@ -118,7 +156,11 @@ async fn location_months(
             from: start.max(period.from),
             to: end.min(period.to),
         };
-        report::groups_by(store, site, survey, month, GroupBy::Location, now)
+        let month = View {
+            period: month,
+            ..*view
+        };
+        async move { report::groups_by(store, &month, GroupBy::Location, now).await }
     });
     let per_month = futures_util::future::try_join_all(queries).await?;
     for (i, (&start, groups)) in starts.iter().zip(per_month).enumerate() {
@@ -161,34 +203,28 @@ async fn numbers(
     };
     let now = now_ms();
     let period = period(given(&q.from), given(&q.to), now)?;
+    let filters = q.filters()?;
+    let compare = compare_period(given(&q.compare_from), given(&q.compare_to), now)?;
     let store = state.store.as_ref();
     let config = &entry.config;
+    let view = View {
+        filters: &filters,
+        compare,
+        ..View::of(&config.site, &config.surveys, survey, period)
+    };
     // The parts at once: on PostgreSQL each query takes a connection of its own, so the page
     // waits for the slowest rather than for the sum.
-    let site = config.site.as_str();
     let (report, groupings, location_months, words) = futures_util::try_join!(
+        async { Ok::<_, ApiError>(report::build(store, &view, Some(trend), now).await?) },
         async {
-            Ok::<_, ApiError>(
-                report::build(
-                    store,
-                    site,
-                    &config.surveys,
-                    survey,
-                    period,
-                    Some(trend),
-                    now,
-                )
-                .await?,
-            )
-        },
-        async {
-            let all = WHERE.map(|by| report::groups_by(store, site, survey, period, by, now));
+            let all = CONTEXT.map(|(by, _)| report::groups_by(store, &view, by, now));
             Ok::<_, ApiError>(futures_util::future::try_join_all(all).await?)
         },
-        location_months(store, site, survey, period, now),
+        location_months(store, &view, now),
         async {
             let id = survey.map(|s| s.id.as_str());
-            Ok::<_, ApiError>(words::comment_words(store, site, id, period.as_of(now)).await?)
+            let words = words::comment_words(store, &config.site, id, period.as_of(now), &filters);
+            Ok::<_, ApiError>(words.await?)
         },
     )?;
     // A context nobody sent (every answer without a channel, say) is one empty key.
@@ -234,6 +270,18 @@ pub async fn page(
         return page_error(ApiError::UnknownSite(site.chars().take(64).collect()));
     };
     let mut page = OverviewPage::new(&entry.config, &n, &q);
+    let config = &entry.config;
+    let survey = q.survey.as_deref().and_then(|id| config.survey(id.trim()));
+    let now = now_ms();
+    let period = match period(given(&q.from), given(&q.to), now) {
+        Ok(p) => p,
+        Err(e) => return page_error(e),
+    };
+    let view = View::of(&config.site, &config.surveys, survey, period);
+    page.context = match context_filters(&state, &view, now, |g| q.context(g)).await {
+        Ok(c) => c,
+        Err(e) => return page_error(e),
+    };
     page.exports = page
         .tables()
         .into_iter()
@@ -326,20 +374,29 @@ pub async fn table_csv(
     }
 }
 
-/// The comments of `category` that contain `term`, in the view's survey and period.
+/// `?k=v&…` of `pairs` (empty without any), leaving out `except`.
+fn query_of(pairs: &[(&str, &str)], except: Option<&str>) -> String {
+    let kept: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| Some(*k) != except)
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
+/// The comments of `category` that contain `term`, in the same view (the comments page reads
+/// the survey, period and context filters, and ignores the rest).
 fn comments_link(site: &str, q: &ViewParams, category: &str, term: &str) -> String {
     let mut query = vec![
         format!("category={category}"),
         format!("q={}", urlencode(term)),
     ];
-    for (k, v) in [
-        ("survey", given(&q.survey)),
-        ("from", given(&q.from)),
-        ("to", given(&q.to)),
-    ] {
-        if let Some(v) = v {
-            query.push(format!("{k}={}", urlencode(v)));
-        }
+    for (k, v) in q.pairs() {
+        query.push(format!("{k}={}", urlencode(v)));
     }
     format!(
         "/dashboard/{}/comments?{}",
@@ -669,6 +726,9 @@ struct OverviewPage {
     words_sampled: u32,
     /// (name, caption) of every table, for its CSV link.
     exports: Vec<(String, String)>,
+    context: Vec<ContextFilter>,
+    compare_from: String,
+    compare_to: String,
 }
 
 /// One language's comment words: each term links to the comments that contain it.
@@ -906,35 +966,17 @@ impl OverviewPage {
             ),
         };
         let trend_by = r.groups.as_ref().map_or(GroupBy::Week, |g| g.by);
-        let mut query: Vec<(&str, &str)> = Vec::new();
-        for (k, v) in [
-            ("survey", given(&q.survey)),
-            ("from", given(&q.from)),
-            ("to", given(&q.to)),
-            ("trend", given(&q.trend)),
-        ] {
-            if let Some(v) = v {
-                query.push((k, v));
-            }
-        }
-        let query = if query.is_empty() {
-            String::new()
-        } else {
-            let pairs: Vec<String> = query
-                .iter()
-                .map(|(k, v)| format!("{k}={}", urlencode(v)))
-                .collect();
-            format!("?{}", pairs.join("&"))
+        let pairs = q.pairs();
+        let query = query_of(&pairs, None);
+        let comments = |by: GroupBy| {
+            let q = query_of(&pairs, Some(by.as_str()));
+            format!(
+                "/dashboard/{}/comments{}{}",
+                urlencode(&config.site),
+                if q.is_empty() { "?" } else { &q },
+                if q.is_empty() { "" } else { "&" }
+            )
         };
-        let comments_base = format!(
-            "/dashboard/{}/comments{}",
-            urlencode(&config.site),
-            if query.is_empty() {
-                "?".to_owned()
-            } else {
-                format!("{query}&")
-            }
-        );
         let mut scores = Vec::new();
         for c in &r.csat {
             scores.push(ScoreRow {
@@ -1047,7 +1089,7 @@ impl OverviewPage {
                     Table::of(
                         g,
                         format!("NPS per {} (each opens its comments)", g.by.as_str()),
-                        Some(&comments_base),
+                        Some(&comments(g.by)),
                     )
                 })
                 .collect(),
@@ -1104,6 +1146,9 @@ impl OverviewPage {
                 .collect(),
             words_sampled: n.words.sampled_per_group,
             exports: Vec::new(),
+            context: Vec::new(),
+            compare_from: given(&q.compare_from).unwrap_or_default().to_owned(),
+            compare_to: given(&q.compare_to).unwrap_or_default().to_owned(),
             histogram_chart: charts::score_histogram("histogram", &nps.histogram),
             trend_chart: r.groups.as_ref().map_or_else(String::new, |g| {
                 let points: Vec<charts::TrendPoint> = g
@@ -1167,12 +1212,18 @@ mod tests {
             survey: Some("post-purchase".into()),
             from: Some("2026-11-01".into()),
             to: Some(String::new()),
-            trend: Some("day".into()),
+            location: Some("oslo".into()),
+            ..ViewParams::default()
         };
         assert_eq!(
             comments_link("demo shop", &q, "detractor", "slow delivery"),
-            "/dashboard/demo+shop/comments?category=detractor&q=slow+delivery&survey=post-purchase&from=2026-11-01"
+            "/dashboard/demo+shop/comments?category=detractor&q=slow+delivery&survey=post-purchase&from=2026-11-01&location=oslo"
         );
+        assert_eq!(
+            query_of(&q.pairs(), Some("location")),
+            "?survey=post-purchase&from=2026-11-01"
+        );
+        assert_eq!(query_of(&[], None), "");
     }
 
     #[test]
