@@ -299,7 +299,7 @@ async fn time_report(addr: SocketAddr, query: &str) -> (f64, f64, u64) {
 
 /// Median and worst of five loads of a dashboard page (after one warm-up), signed in as the
 /// admin: the whole page, every number on it computed and rendered.
-async fn time_page(addr: SocketAddr, query: &str) -> (f64, f64) {
+async fn time_page(addr: SocketAddr, path_and_query: &str) -> (f64, f64) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -317,7 +317,7 @@ async fn time_page(addr: SocketAddr, query: &str) -> (f64, f64) {
         .and_then(|v| v.split(';').next())
         .expect("a session cookie")
         .to_owned();
-    let url = format!("http://{addr}/dashboard/demo-shop?{query}");
+    let url = format!("http://{addr}{path_and_query}");
     let get = || async {
         let start = Instant::now();
         let res = client
@@ -343,14 +343,31 @@ async fn report_rows(name: &str, addr: SocketAddr) -> Vec<String> {
     let mut out = Vec::new();
     // The overview as an owner opens it (30 days), and over all 60 days by day.
     let sixty_days_ago = tenpoint_collector::report::rfc3339(now_ms() - 60 * 86_400_000);
+    // One shop reads its rows (the rollups count one dimension at a time); the comments page
+    // lists the newest 50 with a text.
     for (label, q) in [
-        ("dashboard, 30 days", "survey=post-purchase".to_owned()),
+        (
+            "dashboard, 30 days",
+            "/dashboard/demo-shop?survey=post-purchase".to_owned(),
+        ),
         (
             "dashboard, 60 days",
             format!(
-                "survey=post-purchase&trend=day&from={}",
+                "/dashboard/demo-shop?survey=post-purchase&trend=day&from={}",
                 &sixty_days_ago[..10]
             ),
+        ),
+        (
+            "dashboard, one shop",
+            "/dashboard/demo-shop?survey=post-purchase&location=store-3".to_owned(),
+        ),
+        (
+            "comments",
+            "/dashboard/demo-shop/comments?survey=post-purchase".to_owned(),
+        ),
+        (
+            "comments, one shop",
+            "/dashboard/demo-shop/comments?category=detractor&location=store-3".to_owned(),
         ),
     ] {
         let (median, worst) = time_page(addr, &q).await;

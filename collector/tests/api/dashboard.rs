@@ -19,6 +19,7 @@ on_both!(
     sign_in_sets_a_strict_cookie_and_sign_out_ends_it,
     a_viewer_sees_its_own_site_until_revoked,
     the_overview_shows_the_report_apis_numbers,
+    a_session_outlives_its_collector,
 );
 
 /// A browser that does not follow redirects, so each hop can be checked.
@@ -724,4 +725,51 @@ async fn an_expired_session_is_gone(backend: Backend) {
     assert_eq!(store.load_session("live").await.unwrap(), None);
     store.delete_session("live").await.unwrap();
     app.stop().await;
+}
+
+/// Sessions live in the database: a collector restarted on the same SQLite file, or another
+/// collector on the same PostgreSQL, opens a session the first started, and a sign-out on one
+/// ends it on every one.
+async fn a_session_outlives_its_collector(backend: Backend) {
+    let Some(mut first) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (cookie, _) = sign_in(&first, TOKEN, "/dashboard").await;
+    let page = "/dashboard/demo-shop";
+    assert_eq!(
+        get(&first, page, Some(&cookie)).await.status(),
+        StatusCode::OK
+    );
+    let other = first.db.another_collector().await;
+    if backend == Backend::Sqlite {
+        // A restart: one collector per SQLite file.
+        first.stop_server().await;
+    }
+    let mut second = TestApp::spawn_on(other, Options::default()).await;
+    assert_eq!(
+        get(&second, page, Some(&cookie)).await.status(),
+        StatusCode::OK,
+        "the session on another collector"
+    );
+    let res = browser()
+        .post(second.url("/dashboard/sign-out"))
+        .header(header::COOKIE, &cookie)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&second, page, Some(&cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    if backend == Backend::Postgres {
+        assert_eq!(
+            get(&first, page, Some(&cookie)).await.status(),
+            StatusCode::SEE_OTHER,
+            "signed out on the other collector"
+        );
+    }
+    second.stop_server().await;
+    first.stop().await;
 }

@@ -116,6 +116,30 @@ impl TestDb {
         }
     }
 
+    /// The same database as another collector opens it: a store of its own (for SQLite, a
+    /// new open of the file, as after a restart), which leaves dropping it to `self`.
+    pub async fn another_collector(&self) -> TestDb {
+        let store: Arc<dyn Store> = match &self.schema {
+            None => Arc::new(SqliteStore::open(&self.url).await.expect("sqlite store")),
+            Some((url, schema)) => {
+                let opts = PgConnectOptions::from_str(url)
+                    .expect("url")
+                    .options([("search_path", schema.as_str())]);
+                Arc::new(
+                    PostgresStore::connect_with(opts)
+                        .await
+                        .expect("postgres store"),
+                )
+            }
+        };
+        TestDb {
+            store,
+            url: self.url.clone(),
+            schema: None,
+            _dir: None,
+        }
+    }
+
     pub async fn cleanup(self) {
         if let Some((url, schema)) = &self.schema
             && let Ok(admin) = sqlx::PgPool::connect(url).await
