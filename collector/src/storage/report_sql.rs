@@ -151,17 +151,27 @@ enum Rows {
     Scores,
 }
 
-/// The conditions of the scope's context filters on a row of `rows` (`$13`, …).
+/// The conditions of the scope's context filters on a row of `rows` (`$13`, …). A value is
+/// compared with the column itself, so that an index on it serves the read (the location
+/// index does); only "not given" (`""`) needs the `COALESCE`.
 fn filtered(scope: &Scope<'_>, rows: Rows, table: &str) -> String {
     let mut out = String::new();
-    for (i, (g, _)) in scope.filters.iter().enumerate() {
+    for (i, (g, value)) in scope.filters.iter().enumerate() {
         let Some(column) = g.column() else { continue };
         let param = 13 + i;
+        let test = |t: &str| {
+            if value.is_empty() {
+                format!("COALESCE({t}.{column}, '') = ${param}")
+            } else {
+                format!("{t}.{column} = ${param}")
+            }
+        };
         out.push_str(&match rows {
-            Rows::Answers => format!(" AND COALESCE({table}.{column}, '') = ${param}"),
+            Rows::Answers => format!(" AND {}", test(table)),
             Rows::Scores => format!(
-                " AND {table}.response_id IN (SELECT r.id FROM responses AS r
-                    WHERE r.site = $1 AND COALESCE(r.{column}, '') = ${param})"
+                " AND EXISTS (SELECT 1 FROM responses AS r WHERE r.site = {table}.site
+                    AND r.id = {table}.response_id AND {})",
+                test("r")
             ),
         });
     }

@@ -292,7 +292,7 @@ async fn build(
     let view = report::View::of(&config.site, &config.surveys, survey, shown);
     let (rows, context) = futures_util::try_join!(
         async { Ok::<_, ApiError>(state.store.list_responses(&filter).await?) },
-        context_filters(state, &view, now, |g| p.context(g)),
+        context_filters(state, &view, now, None, |g| p.context(g)),
     )?;
     let filters: Vec<String> = [
         ("survey", given(&p.survey)),

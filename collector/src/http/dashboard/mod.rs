@@ -134,29 +134,42 @@ struct ContextFilter {
 }
 
 /// The context filters of a form: the values the answers of `view` (unfiltered) have, from the
-/// rollups; a value the URL chose (`chosen`) is kept even where the period has none.
+/// rollups; a value the URL chose (`chosen`) is kept even where the period has none. `known`:
+/// the unfiltered groupings the caller has already read (a grouping missing there has no
+/// values).
 async fn context_filters<'a>(
     state: &AppState,
     view: &report::View<'_>,
     now: Millis,
+    known: Option<&[(GroupBy, &report::Groups)]>,
     chosen: impl Fn(GroupBy) -> Option<&'a str>,
 ) -> Result<Vec<ContextFilter>, ApiError> {
     let store = state.store.as_ref();
-    let values = futures_util::future::try_join_all(
-        CONTEXT.map(|(g, _)| report::groups_by(store, view, g, now)),
-    )
-    .await?;
+    let values: Vec<Vec<String>> = match known {
+        Some(known) => CONTEXT
+            .iter()
+            .map(|(g, _)| {
+                known
+                    .iter()
+                    .filter(|(by, _)| by == g)
+                    .flat_map(|(_, groups)| groups.items.iter().map(|i| i.key.clone()))
+                    .collect()
+            })
+            .collect(),
+        None => futures_util::future::try_join_all(
+            CONTEXT.map(|(g, _)| report::groups_by(store, view, g, now)),
+        )
+        .await?
+        .into_iter()
+        .map(|groups| groups.items.into_iter().map(|i| i.key).collect())
+        .collect(),
+    };
     Ok(CONTEXT
         .iter()
         .zip(values)
-        .map(|((g, label), groups)| {
+        .map(|((g, label), keys)| {
             let chosen = chosen(*g);
-            let mut keys: Vec<String> = groups
-                .items
-                .into_iter()
-                .map(|i| i.key)
-                .filter(|k| !k.is_empty())
-                .collect();
+            let mut keys: Vec<String> = keys.into_iter().filter(|k| !k.is_empty()).collect();
             keys.sort();
             if let Some(c) = chosen.filter(|c| !keys.iter().any(|k| k == c)) {
                 keys.push(c.to_owned());

@@ -68,6 +68,11 @@ impl ViewParams {
         .collect()
     }
 
+    /// The view has a context filter.
+    fn is_filtered(&self) -> bool {
+        CONTEXT.iter().any(|(g, _)| self.context(*g).is_some())
+    }
+
     fn context(&self, g: GroupBy) -> Option<&str> {
         given(match g {
             GroupBy::Location => &self.location,
@@ -278,7 +283,10 @@ pub async fn page(
         Err(e) => return page_error(e),
     };
     let view = View::of(&config.site, &config.surveys, survey, period);
-    page.context = match context_filters(&state, &view, now, |g| q.context(g)).await {
+    // Unfiltered, the breakdowns are the values the filters offer; filtered, they are not.
+    let unfiltered = n.breakdowns.iter().map(|g| (g.by, g)).collect::<Vec<_>>();
+    let known = (!q.is_filtered()).then_some(unfiltered.as_slice());
+    page.context = match context_filters(&state, &view, now, known, |g| q.context(g)).await {
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
