@@ -331,6 +331,23 @@ pub async fn groups_by(
     groups_in(store, &view.scope(view.period.as_of(now)), by).await
 }
 
+/// The NPS per calendar month (UTC) and group of `by` over the view's period, in one read:
+/// `(month, key, summary)` ordered by month and key.
+pub async fn by_month(
+    store: &dyn Store,
+    view: &View<'_>,
+    by: GroupBy,
+    now: Millis,
+) -> Result<Vec<(String, String, NpsSummary)>, StoreError> {
+    let scope = view.scope(view.period.as_of(now));
+    Ok(store
+        .nps_histograms_by_month(&scope, by)
+        .await?
+        .into_iter()
+        .map(|(month, key, histogram)| (month, key, NpsCounts { histogram }.summary()))
+        .collect())
+}
+
 async fn groups_in(
     store: &dyn Store,
     scope: &Scope<'_>,

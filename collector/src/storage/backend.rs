@@ -67,6 +67,7 @@ impl Backend for Sqlite {
         day: "strftime('%Y-%m-%d', {t} / 1000, 'unixepoch')",
         week: "date({t} / 1000, 'unixepoch', 'weekday 0', '-6 days')",
         month: "strftime('%Y-%m', {t} / 1000, 'unixepoch')",
+        tab: "char(9)",
         commented: "EXISTS (SELECT 1 FROM json_each(responses.answers) WHERE json_each.type = 'text')",
         questions: "json_each(responses.answers) AS q",
         question: "q.key",
@@ -127,6 +128,7 @@ impl Backend for Postgres {
         day: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
         week: "to_char(date_trunc('week', to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')",
         month: "to_char(to_timestamp({t} / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')",
+        tab: "chr(9)",
         commented: "EXISTS (SELECT 1 FROM jsonb_each(responses.answers) AS e
             WHERE jsonb_typeof(e.value) = 'string')",
         questions: "jsonb_each(responses.answers) AS q",

@@ -545,6 +545,14 @@ pub trait Store: Send + Sync + 'static {
         group: Option<GroupBy>,
     ) -> Result<Vec<(String, [u64; 11])>, StoreError>;
 
+    /// NPS histograms per calendar month (UTC, `2026-11`) and value of `by`, in one read:
+    /// `(month, value, histogram)` ordered by month and value.
+    async fn nps_histograms_by_month(
+        &self,
+        scope: &Scope<'_>,
+        by: GroupBy,
+    ) -> Result<Vec<(String, String, [u64; 11])>, StoreError>;
+
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError>;
 
     async fn gap_moments(&self, scope: &Scope<'_>) -> Result<Vec<GapRow>, StoreError>;

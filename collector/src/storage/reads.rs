@@ -180,6 +180,25 @@ where
     for<'r> SettingRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
 {
+    pub(super) async fn nps_histograms_by_month(
+        pool: &Pool<DB>,
+        scope: &Scope<'_>,
+        by: GroupBy,
+    ) -> Result<Vec<(String, String, [u64; 11])>, sqlx::Error> {
+        let sql = DB::DIALECT.nps_histograms_by_month(scope, by);
+        let rows: Vec<HistogramRow> = bind_scope!(sqlx::query_as(&sql), scope)
+            .fetch_all(pool)
+            .await?;
+        Ok(fold_histograms(rows.into_iter())
+            .into_iter()
+            .map(|(k, h)| {
+                // A month's label has no tab; the value after it may.
+                let (month, value) = k.split_once('\t').unwrap_or((k.as_str(), ""));
+                (month.to_owned(), value.to_owned(), h)
+            })
+            .collect())
+    }
+
     pub(super) async fn nps_histograms(
         pool: &Pool<DB>,
         scope: &Scope<'_>,

@@ -127,6 +127,8 @@ pub(crate) struct Dialect {
     pub day: &'static str,
     pub week: &'static str,
     pub month: &'static str,
+    /// A tab character in SQL, to join two parts of a key.
+    pub tab: &'static str,
     /// A condition on a `responses` row: it has a text answer.
     pub commented: &'static str,
     /// `FROM responses, {questions}`: one row `q` per answer, the question id `{question}`.
@@ -214,8 +216,27 @@ impl Dialect {
 
     /// `(key, score, count)` rows ordered by key: the NPS histogram of each group.
     pub fn nps_histograms(&self, scope: &Scope<'_>, group: Option<GroupBy>) -> String {
-        let sv = survey_clause(scope);
-        let (row_key, rollup_key, dim) = match group {
+        let (row_key, rollup_key, dim) = self.keys(group);
+        histograms(scope, &row_key, &rollup_key, dim)
+    }
+
+    /// As [`Dialect::nps_histograms`] grouped by `by` within each calendar month (UTC): the
+    /// key is the month's label, a tab, and `by`'s value, in one read of the period.
+    pub fn nps_histograms_by_month(&self, scope: &Scope<'_>, by: GroupBy) -> String {
+        let (row_key, rollup_key, dim) = self.keys(Some(by));
+        let month = |t: &str| self.month.replace("{t}", t);
+        let tab = self.tab;
+        histograms(
+            scope,
+            &format!("{} || {tab} || {row_key}", month("created_at")),
+            &format!("{} || {tab} || {rollup_key}", month("bucket")),
+            dim,
+        )
+    }
+
+    /// The key expressions of a grouping over the rows and over the rollups, and its `dim`.
+    fn keys(&self, group: Option<GroupBy>) -> (String, String, &'static str) {
+        match group {
             None => ("''".to_owned(), "''".to_owned(), ""),
             Some(g) => match (self.time(g, "created_at"), self.time(g, "bucket")) {
                 (Some(r), Some(b)) => (r, b, ""),
@@ -228,7 +249,15 @@ impl Dialect {
                     )
                 }
             },
-        };
+        }
+    }
+}
+
+/// The NPS histograms of the groups that `row_key` (over `responses`) and `rollup_key` (over
+/// `response_rollups` rows of `dim`) name.
+fn histograms(scope: &Scope<'_>, row_key: &str, rollup_key: &str, dim: &str) -> String {
+    {
+        let sv = survey_clause(scope);
         let rows = partial_hours(
             &format!("SELECT {row_key} AS k, CAST(nps AS BIGINT) AS s, COUNT(*) AS c"),
             &format!(
@@ -249,7 +278,9 @@ impl Dialect {
              ) AS u GROUP BY k, s HAVING SUM(c) > 0 ORDER BY k, s"
         )
     }
+}
 
+impl Dialect {
     /// `(question, kind, score, count)` for CSAT and CES.
     pub fn score_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);

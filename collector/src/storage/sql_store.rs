@@ -106,6 +106,14 @@ where
         Ok(Reads::<DB>::nps_histograms(&self.reader, scope, group).await?)
     }
 
+    async fn nps_histograms_by_month(
+        &self,
+        scope: &Scope<'_>,
+        by: GroupBy,
+    ) -> Result<Vec<(String, String, [u64; 11])>, StoreError> {
+        Ok(Reads::<DB>::nps_histograms_by_month(&self.reader, scope, by).await?)
+    }
+
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {
         Ok(Reads::<DB>::score_counts(&self.reader, scope).await?)
     }

@@ -161,6 +161,20 @@ impl Model {
         out.into_iter().collect()
     }
 
+    /// (month, location or "", histogram), sorted.
+    fn by_month(&self, scope: &Scope<'_>) -> Vec<(String, String, [u64; 11])> {
+        let mut out: BTreeMap<(String, String), [u64; 11]> = BTreeMap::new();
+        for r in self.responses.values() {
+            let Some(nps) = r.nps else { continue };
+            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+                continue;
+            }
+            let key = (label(r.at, true, 0), r.location.clone().unwrap_or_default());
+            out.entry(key).or_default()[usize::from(nps)] += 1;
+        }
+        out.into_iter().map(|((m, l), h)| (m, l, h)).collect()
+    }
+
     fn score_counts(&self, scope: &Scope<'_>) -> Vec<ScoreCount> {
         let mut out: BTreeMap<(String, i64, String), u64> = BTreeMap::new();
         for r in self.responses.values() {
@@ -538,6 +552,12 @@ async fn assert_one(s: &dyn Store, model: &Model, read: &Scope<'_>, asked: &Scop
             "{what} {group:?}"
         );
     }
+    let mut by_month = s
+        .nps_histograms_by_month(read, GroupBy::Location)
+        .await
+        .unwrap();
+    by_month.sort();
+    assert_eq!(by_month, model.by_month(asked), "{what} by month");
     assert_eq!(
         s.score_counts(read).await.unwrap(),
         model.score_counts(asked),

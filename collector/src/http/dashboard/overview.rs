@@ -13,7 +13,7 @@ use super::{
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
 use crate::report::{self, Group, Groups, Report, View};
-use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
+use crate::storage::{GroupBy, Millis, Role, now_ms};
 use crate::words::{self, CommentWords};
 use askama::Template;
 use axum::Json;
@@ -145,42 +145,34 @@ fn month_starts(from: Millis, to: Millis) -> Vec<Millis> {
     out.split_off(skip)
 }
 
+/// The location × month table from one read of the period (months as the store labels
+/// them), the last [`MAX_MONTHS`] months the period touches.
 async fn location_months(
     store: &dyn crate::storage::Store,
     view: &View<'_>,
     now: Millis,
 ) -> Result<LocationMonths, ApiError> {
-    let period = view.period;
-    let starts = month_starts(period.from, period.to);
-    let mut months = Vec::new();
-    let mut by_location: std::collections::BTreeMap<String, Vec<Option<NpsSummary>>> =
-        Default::default();
-    let queries = starts.iter().enumerate().map(|(i, &start)| {
-        let end = starts.get(i + 1).copied().unwrap_or(period.to);
-        let month = Period {
-            from: start.max(period.from),
-            to: end.min(period.to),
-        };
-        let month = View {
-            period: month,
-            ..*view
-        };
-        async move { report::groups_by(store, &month, GroupBy::Location, now).await }
-    });
-    let per_month = futures_util::future::try_join_all(queries).await?;
-    for (i, (&start, groups)) in starts.iter().zip(per_month).enumerate() {
-        months.push(
+    let months: Vec<String> = month_starts(view.period.from, view.period.to)
+        .into_iter()
+        .map(|start| {
             crate::report::rfc3339(start)
                 .get(..7)
                 .unwrap_or_default()
-                .to_owned(),
-        );
-        for g in groups.items.into_iter().filter(|g| !g.key.is_empty()) {
-            let cells = by_location
-                .entry(g.key)
-                .or_insert_with(|| vec![None; starts.len()]);
-            cells[i] = Some(g.nps);
+                .to_owned()
+        })
+        .collect();
+    let mut by_location: std::collections::BTreeMap<String, Vec<Option<NpsSummary>>> =
+        Default::default();
+    for (month, location, nps) in report::by_month(store, view, GroupBy::Location, now).await? {
+        let Some(i) = months.iter().position(|m| *m == month) else {
+            continue;
+        };
+        if location.is_empty() {
+            continue;
         }
+        by_location
+            .entry(location)
+            .or_insert_with(|| vec![None; months.len()])[i] = Some(nps);
     }
     Ok(LocationMonths {
         months,
