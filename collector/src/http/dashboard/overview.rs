@@ -13,7 +13,7 @@ use super::{
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
 use crate::report::{self, Group, Groups, Report, View};
-use crate::storage::{GroupBy, Millis, Role, now_ms};
+use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
 use crate::words::{self, CommentWords};
 use askama::Template;
 use axum::Json;
@@ -27,7 +27,9 @@ use tenpoint_shared::config::{SiteConfig, Text};
 use tenpoint_shared::score::Category;
 use tenpoint_shared::stats::dist::Z95;
 use tenpoint_shared::stats::log_odds::TermScore;
-use tenpoint_shared::stats::{Interval, NpsSummary, OptionSummary, Share as OptionShare};
+use tenpoint_shared::stats::{
+    Interval, NpsChange, NpsCounts, NpsSummary, OptionSummary, Share as OptionShare,
+};
 
 const TRENDS: [GroupBy; 3] = [GroupBy::Day, GroupBy::Week, GroupBy::Month];
 
@@ -108,6 +110,60 @@ pub struct LocationMonths {
     /// `2026-11`, oldest first.
     pub months: Vec<String>,
     pub rows: Vec<LocationRow>,
+    /// The location getting worse, if any.
+    pub worsening: Option<Worsening>,
+}
+
+/// The location whose NPS fell most between its first and its last month with enough answers
+/// (not [`NpsSummary::low_n`]), with the change and its test: the shop that is getting worse.
+#[derive(Debug, Serialize)]
+pub struct Worsening {
+    pub location: String,
+    pub from_month: String,
+    pub to_month: String,
+    pub from: f64,
+    pub to: f64,
+    pub change: NpsChange,
+    pub significant: bool,
+}
+
+impl LocationMonths {
+    /// The largest fall among those called significant, else the largest fall; `None` when no
+    /// location fell (or none has two months with enough answers).
+    fn worsening(&self) -> Option<Worsening> {
+        let falls = self.rows.iter().filter_map(|row| {
+            let mut months = row.cells.iter().enumerate().filter_map(|(i, c)| {
+                c.as_ref()
+                    .filter(|s| !s.low_n && s.score.is_some())
+                    .map(|s| (i, s))
+            });
+            let (first_i, first) = months.next()?;
+            let (last_i, last) = months.last()?;
+            let change = NpsChange::between(
+                &NpsCounts {
+                    histogram: first.histogram,
+                },
+                &NpsCounts {
+                    histogram: last.histogram,
+                },
+            )?;
+            (change.delta < 0.0).then(|| Worsening {
+                location: row.location.clone(),
+                from_month: self.months[first_i].clone(),
+                to_month: self.months[last_i].clone(),
+                from: first.score.unwrap_or_default(),
+                to: last.score.unwrap_or_default(),
+                significant: change.is_significant(),
+                change,
+            })
+        });
+        falls.min_by(|a, b| {
+            b.significant
+                .cmp(&a.significant)
+                .then(a.change.delta.total_cmp(&b.change.delta))
+                .then_with(|| a.location.cmp(&b.location))
+        })
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -145,14 +201,30 @@ fn month_starts(from: Millis, to: Millis) -> Vec<Millis> {
     out.split_off(skip)
 }
 
-/// The location × month table from one read of the period (months as the store labels
-/// them), the last [`MAX_MONTHS`] months the period touches.
+/// At least this many months in the location × month table: a shop getting worse shows over
+/// months, and the default view is 30 days.
+const MIN_MONTHS: usize = 6;
+
+/// The location × month table from one read (months as the store labels them): the months the
+/// period touches, at least the last [`MIN_MONTHS`] up to its end, at most [`MAX_MONTHS`].
 async fn location_months(
     store: &dyn crate::storage::Store,
     view: &View<'_>,
     now: Millis,
 ) -> Result<LocationMonths, ApiError> {
-    let months: Vec<String> = month_starts(view.period.from, view.period.to)
+    let (from, to) = (view.period.from, view.period.to);
+    let keep = month_starts(from, to).len().max(MIN_MONTHS);
+    let mut starts = month_starts(from.min(to - 190 * 86_400_000), to);
+    let starts = starts.split_off(starts.len().saturating_sub(keep));
+    let view = View {
+        period: Period {
+            from: starts.first().map_or(from, |s| from.min(*s)),
+            to,
+        },
+        ..*view
+    };
+    let view = &view;
+    let months: Vec<String> = starts
         .into_iter()
         .map(|start| {
             crate::report::rfc3339(start)
@@ -174,13 +246,16 @@ async fn location_months(
             .entry(location)
             .or_insert_with(|| vec![None; months.len()])[i] = Some(nps);
     }
-    Ok(LocationMonths {
+    let mut table = LocationMonths {
         months,
         rows: by_location
             .into_iter()
             .map(|(location, cells)| LocationRow { location, cells })
             .collect(),
-    })
+        worsening: None,
+    };
+    table.worsening = table.worsening();
+    Ok(table)
 }
 
 async fn numbers(
@@ -408,6 +483,18 @@ fn comments_link(site: &str, q: &ViewParams, category: &str, term: &str) -> Stri
 /// One decimal: the precision an NPS or a mean is worth reading at.
 fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "–".into(), |v| format!("{v:.1}"))
+}
+
+/// A p-value as a reader takes it: three decimals, "< 0.001" below that, and four near 0.05,
+/// so that a value called significant never reads as 0.050.
+fn p_value(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else if (0.045..0.055).contains(&p) {
+        format!("p = {p:.4}")
+    } else {
+        format!("p = {p:.3}")
+    }
 }
 
 fn interval(ci: Option<Interval>) -> String {
@@ -719,6 +806,8 @@ struct OverviewPage {
     breakdowns: Vec<Table>,
     months: Vec<String>,
     month_rows: Vec<MonthRow>,
+    /// "Getting worse: …", or why there is nothing to say.
+    worsening: String,
     scores: Vec<ScoreRow>,
     gaps: Vec<GapRow>,
     reasons: Vec<ReasonTable>,
@@ -951,13 +1040,13 @@ impl OverviewPage {
         let change = match &r.change {
             None => "No change to show: this period or the one before has no answers.".into(),
             Some(c) => format!(
-                "{:+.1} points against {} to {} (95% interval {:.1} to {:.1}, p = {:.3}): {}.",
+                "{:+.1} points against {} to {} (95% interval {:.1} to {:.1}, {}): {}.",
                 c.change.delta,
                 date(&r.previous.period.from),
                 date(&r.previous.period.to),
                 c.change.ci95.low,
                 c.change.ci95.high,
-                c.change.p,
+                p_value(c.change.p),
                 if c.significant {
                     "a significant change"
                 } else {
@@ -1093,6 +1182,24 @@ impl OverviewPage {
                     )
                 })
                 .collect(),
+            worsening: match &n.location_months.worsening {
+                None => "No location's NPS fell between its first and last month with 30 answers or more.".into(),
+                Some(w) => format!(
+                    "Getting worse: {}, from {:.1} in {} to {:.1} in {} ({:+.1} points, {}: {}).",
+                    w.location,
+                    w.from,
+                    w.from_month,
+                    w.to,
+                    w.to_month,
+                    w.change.delta,
+                    p_value(w.change.p),
+                    if w.significant {
+                        "a significant change"
+                    } else {
+                        "not a significant change"
+                    }
+                ),
+            },
             months: n.location_months.months.clone(),
             month_rows: n
                 .location_months
@@ -1202,6 +1309,11 @@ mod tests {
             "-12.2 to 30.0"
         );
         assert_eq!(percent(1, 3), "33.3%");
+        assert_eq!(p_value(0.0004), "p < 0.001");
+        assert_eq!(p_value(0.001), "p = 0.001");
+        assert_eq!(p_value(0.04999), "p = 0.0500");
+        assert_eq!(p_value(0.04994), "p = 0.0499");
+        assert_eq!(p_value(0.2), "p = 0.200");
         assert_eq!(percent(1, 0), "–");
         assert_eq!(date("2026-11-01T00:00:00Z"), "2026-11-01");
     }
@@ -1224,6 +1336,66 @@ mod tests {
             "?survey=post-purchase&from=2026-11-01"
         );
         assert_eq!(query_of(&[], None), "");
+    }
+
+    fn month(promoters: u64, detractors: u64) -> Option<NpsSummary> {
+        let mut histogram = [0; 11];
+        histogram[10] = promoters;
+        histogram[0] = detractors;
+        Some(NpsCounts { histogram }.summary())
+    }
+
+    fn table(rows: Vec<(&str, Vec<Option<NpsSummary>>)>) -> LocationMonths {
+        LocationMonths {
+            months: ["2026-09", "2026-10", "2026-11"].map(String::from).to_vec(),
+            rows: rows
+                .into_iter()
+                .map(|(l, cells)| LocationRow {
+                    location: l.into(),
+                    cells,
+                })
+                .collect(),
+            worsening: None,
+        }
+    }
+
+    #[test]
+    fn the_location_getting_worse_is_the_largest_significant_fall() {
+        let rows = vec![
+            // 66.7 to 0.0 over two months, with a quiet month between: significant.
+            ("oslo", vec![month(50, 10), None, month(20, 20)]),
+            // A larger fall in points, on too few answers in its last month: not counted.
+            ("tromsø", vec![month(40, 0), month(30, 0), month(2, 10)]),
+            // A small fall: not significant.
+            ("bergen", vec![month(30, 10), month(29, 11), None]),
+            ("warsaw", vec![month(10, 30), None, month(30, 10)]),
+        ];
+        let w = table(rows).worsening().unwrap();
+        assert_eq!(w.location, "oslo");
+        assert_eq!(
+            (w.from_month.as_str(), w.to_month.as_str()),
+            ("2026-09", "2026-11")
+        );
+        assert!(w.significant && w.change.delta < -60.0, "{w:?}");
+        // Tromsø's two months with enough answers: 100 to 100, no fall.
+        let w = table(vec![
+            ("bergen", vec![month(30, 10), month(29, 11), None]),
+            ("warsaw", vec![month(10, 30), None, month(30, 10)]),
+        ])
+        .worsening()
+        .unwrap();
+        assert_eq!(w.location, "bergen");
+        assert!(!w.significant);
+        assert!(
+            table(vec![("warsaw", vec![month(10, 30), None, month(30, 10)])])
+                .worsening()
+                .is_none()
+        );
+        assert!(
+            table(vec![("oslo", vec![month(50, 10), None, None])])
+                .worsening()
+                .is_none()
+        );
     }
 
     #[test]
