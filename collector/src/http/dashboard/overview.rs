@@ -138,7 +138,7 @@ impl LocationMonths {
                     .map(|s| (i, s))
             });
             let (first_i, first) = months.next()?;
-            let (last_i, last) = months.last()?;
+            let (last_i, last) = months.next_back()?;
             let change = NpsChange::between(
                 &NpsCounts {
                     histogram: first.histogram,
