@@ -313,10 +313,13 @@ mod tests {
             }
         );
         assert!(!s.low_n);
-        // Too few promoters to rank by.
+        // Too few promoters to rank by; exactly 30 of each is enough.
         let mut small = c.clone();
         small.answered[2] = 29;
         assert!(small.summary(["slow"]).low_n);
+        let mut enough = c.clone();
+        (enough.answered[0], enough.answered[2]) = (30, 30);
+        assert!(!enough.summary(["slow"]).low_n);
         let mut small = c;
         small.answered[0] = 29;
         assert!(small.summary(["slow"]).low_n);
@@ -329,7 +332,9 @@ mod tests {
         c.add(Some("gone"), Some(3), 2);
         let s = c.summary(["kept"]);
         assert_eq!(s.options.len(), 2);
-        // No promoters answered: no difference, and the option sorts last.
+        // No promoters answered, nor passives: no difference, and the option sorts last; the
+        // comparison stays with the promoters.
+        assert_eq!(s.compared_with, Category::Promoter);
         assert!(s.options.iter().all(|o| o.difference.is_none()));
         assert_eq!(s.options[0].option, "kept");
         assert_eq!(s.options[1].detractors.percent, Some(40.0));
