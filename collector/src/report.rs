@@ -204,37 +204,54 @@ pub async fn build(
     let prev_period = view.compared_period();
     let prev_scope = view.scope(prev_period.as_of(now));
 
-    let counts = counts_of(store.nps_histograms(&scope, None).await?);
-    let prev_counts = counts_of(store.nps_histograms(&prev_scope, None).await?);
+    // Every read at once: on PostgreSQL each is a round trip on a connection of its own, so
+    // the report waits for the slowest rather than for the sum.
+    let with_survey = survey.is_some();
+    let (histogram, prev_histogram, groups, displays, funnel, choice_counts, scores, gaps) = futures_util::try_join!(
+        store.nps_histograms(&scope, None),
+        store.nps_histograms(&prev_scope, None),
+        async {
+            match group_by {
+                Some(g) => Ok(Some(groups_in(store, &scope, g).await?)),
+                None => Ok(None),
+            }
+        },
+        store.display_counts(&scope),
+        store.funnel_counts(&scope),
+        store.choice_counts(&scope),
+        async {
+            if with_survey {
+                store.score_counts(&scope).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if with_survey {
+                store.gap_moments(&scope).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
+    let counts = counts_of(histogram);
+    let prev_counts = counts_of(prev_histogram);
     let change = NpsChange::between(&prev_counts, &counts).map(|c| Change {
         significant: c.is_significant(),
         change: c,
     });
-
-    let groups = match group_by {
-        Some(g) => Some(groups_in(store, &scope, g).await?),
-        None => None,
-    };
-
-    let displays = store.display_counts(&scope).await?;
-    let funnel = store.funnel_counts(&scope).await?;
     let responses = funnel.started;
     let response_rate = (displays.shown > 0).then(|| responses as f64 / displays.shown as f64);
-    let choices = choices(
-        store.choice_counts(&scope).await?,
-        survey.map_or(surveys, std::slice::from_ref),
-    );
+    let choices = choices(choice_counts, survey.map_or(surveys, std::slice::from_ref));
 
     let (mut csat, mut ces, mut gap) = (Vec::new(), Vec::new(), Vec::new());
     if let Some(survey) = survey {
         let mut hist: BTreeMap<&str, [u64; 7]> = BTreeMap::new();
-        let scores = store.score_counts(&scope).await?;
         for s in &scores {
             if let Some(i) = usize::try_from(s.score - 1).ok().filter(|i| *i < 7) {
                 hist.entry(s.question.as_str()).or_default()[i] += s.count;
             }
         }
-        let gaps = store.gap_moments(&scope).await?;
         for q in &survey.questions {
             let h = hist.get(q.id.as_str()).copied().unwrap_or_default();
             match q.kind {
