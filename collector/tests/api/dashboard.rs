@@ -505,6 +505,23 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // The overview's responses export carries its period, given in the URL or not.
+    let unbounded = get(
+        &app,
+        "/dashboard/demo-shop?survey=post-purchase",
+        Some(&cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    let at = unbounded.find("/responses.csv?").expect("an export link");
+    let href = &unbounded[at..at + unbounded[at..].find('"').unwrap()];
+    assert!(
+        href.contains(&format!("from={}", date(now_ms() - 30 * 86_400_000))),
+        "{href}"
+    );
+    assert!(href.contains(&format!("to={}", date(now_ms()))), "{href}");
     // The filtered responses, as CSV (one row each) and JSON.
     let res = get(
         &app,

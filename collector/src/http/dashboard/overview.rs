@@ -792,6 +792,8 @@ struct OverviewPage {
     to: String,
     /// The view's query string (with `?`), for the links that keep it.
     query: String,
+    /// The same with the period as shown, for the responses' exports.
+    export_query: String,
     nps: Score,
     change: String,
     split: Vec<Share>,
@@ -1057,6 +1059,19 @@ impl OverviewPage {
         let trend_by = r.groups.as_ref().map_or(GroupBy::Week, |g| g.by);
         let pairs = q.pairs();
         let query = query_of(&pairs, None);
+        // The responses of this view: its period as shown, whether or not the URL gave one.
+        let (from, to) = (
+            date(&r.period.from),
+            // `to` is exclusive; the date field shows the last day the view includes.
+            given(&q.to).map_or_else(|| date(&r.period.to), str::to_owned),
+        );
+        let mut export_pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .copied()
+            .filter(|(k, _)| *k != "from" && *k != "to")
+            .collect();
+        export_pairs.extend([("from", from.as_str()), ("to", to.as_str())]);
+        let export_query = query_of(&export_pairs, None);
         let comments = |by: GroupBy| {
             let q = query_of(&pairs, Some(by.as_str()));
             format!(
@@ -1124,10 +1139,10 @@ impl OverviewPage {
                     selected: *t == trend_by,
                 })
                 .collect(),
-            from: date(&r.period.from),
-            // `to` is exclusive; the date field shows the last day the view includes.
-            to: given(&q.to).map_or_else(|| date(&r.period.to), str::to_owned),
+            from,
+            to,
             query,
+            export_query,
             nps: Score::of(nps),
             change,
             split: vec![
