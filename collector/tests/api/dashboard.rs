@@ -695,6 +695,14 @@ async fn comments_are_listed_as_text_newest_first(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Context filters are checked as on the overview and in the report API.
+    let res = get(
+        &app,
+        "/dashboard/demo-shop/comments?location=a%00b",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     // A comment opens its whole response: every answer, worded as configured, and its
     // attributes, all escaped.
     let link = format!("/dashboard/demo-shop/responses/{}", ids[0]);

@@ -5,13 +5,14 @@
 use super::super::admin::{ListQuery, next_cursor, period, response_filter};
 use super::super::{AppState, Path, SitePath};
 use super::{
-    CONTEXT, Choice, ContextFilter, Signed, context_filters, given, page_error, render, urlencode,
+    Choice, ContextFilter, ContextParams, Signed, context_filters, given, page_error, render,
+    urlencode,
 };
 use crate::error::ApiError;
 use crate::export::CsvLayout;
 use crate::report;
 use crate::report::rfc3339;
-use crate::storage::{GroupBy, ResponseFilter, Role, StoredResponse, now_ms};
+use crate::storage::{ResponseFilter, Role, StoredResponse, now_ms};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -29,11 +30,8 @@ const PAGE: u32 = 50;
 pub struct CommentParams {
     survey: Option<String>,
     category: Option<String>,
-    location: Option<String>,
-    page: Option<String>,
-    channel: Option<String>,
-    locale: Option<String>,
-    device: Option<String>,
+    #[serde(flatten)]
+    context: ContextParams,
     from: Option<String>,
     to: Option<String>,
     q: Option<String>,
@@ -56,19 +54,6 @@ struct Comment {
     page: String,
     texts: Vec<Text>,
     reasons: String,
-}
-
-impl CommentParams {
-    fn context(&self, g: GroupBy) -> Option<&str> {
-        given(match g {
-            GroupBy::Location => &self.location,
-            GroupBy::Page => &self.page,
-            GroupBy::Channel => &self.channel,
-            GroupBy::Locale => &self.locale,
-            GroupBy::Device => &self.device,
-            _ => return None,
-        })
-    }
 }
 
 #[derive(Template)]
@@ -163,10 +148,7 @@ fn filter_of(
             limit,
         },
     )?;
-    filter.context = CONTEXT
-        .iter()
-        .filter_map(|(g, _)| p.context(*g).map(|v| (*g, v.to_owned())))
-        .collect();
+    filter.context = p.context.filters()?;
     Ok(filter)
 }
 
@@ -292,22 +274,25 @@ async fn build(
     let view = report::View::of(&config.site, &config.surveys, survey, shown);
     let (rows, context) = futures_util::try_join!(
         async { Ok::<_, ApiError>(state.store.list_responses(&filter).await?) },
-        context_filters(state, &view, now, None, |g| p.context(g)),
+        context_filters(state, &view, now, None, |g| p.context.get(g)),
     )?;
     let filters: Vec<String> = [
         ("survey", given(&p.survey)),
         ("category", given(&p.category)),
-        ("location", given(&p.location)),
-        ("page", given(&p.page)),
-        ("channel", given(&p.channel)),
-        ("locale", given(&p.locale)),
-        ("device", given(&p.device)),
-        ("from", given(&p.from)),
-        ("to", given(&p.to)),
-        ("q", given(&p.q)),
     ]
     .into_iter()
-    .filter_map(|(k, v)| v.map(|v| format!("{k}={}", urlencode(v))))
+    .filter_map(|(k, v)| v.map(|v| (k, v)))
+    .chain(p.context.pairs())
+    .chain(
+        [
+            ("from", given(&p.from)),
+            ("to", given(&p.to)),
+            ("q", given(&p.q)),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v))),
+    )
+    .map(|(k, v)| format!("{k}={}", urlencode(v)))
     .collect();
     let export_query = if filters.is_empty() {
         String::new()

@@ -126,6 +126,47 @@ const CONTEXT: [(GroupBy, &str); 5] = [
     (GroupBy::Device, "Device"),
 ];
 
+/// The context filters of a page's URL, named as their groupings (`location=oslo`); both
+/// pages take them, flattened into their own parameters.
+#[derive(Debug, Default, Deserialize)]
+struct ContextParams {
+    location: Option<String>,
+    page: Option<String>,
+    channel: Option<String>,
+    locale: Option<String>,
+    device: Option<String>,
+}
+
+impl ContextParams {
+    /// The value given for `g`, if any (a form sends an empty field for "all").
+    fn get(&self, g: GroupBy) -> Option<&str> {
+        given(match g {
+            GroupBy::Location => &self.location,
+            GroupBy::Page => &self.page,
+            GroupBy::Channel => &self.channel,
+            GroupBy::Locale => &self.locale,
+            GroupBy::Device => &self.device,
+            _ => return None,
+        })
+    }
+
+    /// The given filters as `(name, value)`, in [`CONTEXT`] order, for links that keep them.
+    fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        CONTEXT
+            .into_iter()
+            .filter_map(|(g, _)| self.get(g).map(|v| (g.as_str(), v)))
+    }
+
+    fn is_empty(&self) -> bool {
+        self.pairs().next().is_none()
+    }
+
+    /// The given filters for a report or a listing, each checked like any other text.
+    fn filters(&self) -> Result<Vec<(GroupBy, String)>, ApiError> {
+        super::admin::filters_of(CONTEXT.map(|(g, _)| (g, self.get(g))))
+    }
+}
+
 /// A filter on a context dimension: a `<select>` of the values the period's answers have.
 struct ContextFilter {
     name: &'static str,

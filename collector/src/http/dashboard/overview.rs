@@ -4,11 +4,11 @@
 //! survey's CSAT, CES and GAP questions. Numbers are formatted here, once; the page and its
 //! `report.json` show the same [`Numbers`].
 
-use super::super::admin::{compare_period, filters_of, period, survey_of};
+use super::super::admin::{compare_period, period, survey_of};
 use super::super::{AppState, Path, SitePath};
 use super::{
-    CONTEXT, Choice, ContextFilter, Signed, charts, context_filters, given, page_error, render,
-    urlencode,
+    CONTEXT, Choice, ContextFilter, ContextParams, Signed, charts, context_filters, given,
+    page_error, render, urlencode,
 };
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
@@ -40,11 +40,8 @@ pub struct ViewParams {
     from: Option<String>,
     to: Option<String>,
     trend: Option<String>,
-    location: Option<String>,
-    page: Option<String>,
-    channel: Option<String>,
-    locale: Option<String>,
-    device: Option<String>,
+    #[serde(flatten)]
+    context: ContextParams,
     compare_from: Option<String>,
     compare_to: Option<String>,
 }
@@ -52,47 +49,30 @@ pub struct ViewParams {
 impl ViewParams {
     /// The view's query, in one order, for every link that keeps the view.
     fn pairs(&self) -> Vec<(&'static str, &str)> {
-        [
+        let mut out: Vec<(&'static str, &str)> = [
             ("survey", given(&self.survey)),
             ("from", given(&self.from)),
             ("to", given(&self.to)),
             ("trend", given(&self.trend)),
-            ("location", given(&self.location)),
-            ("page", given(&self.page)),
-            ("channel", given(&self.channel)),
-            ("locale", given(&self.locale)),
-            ("device", given(&self.device)),
-            ("compare_from", given(&self.compare_from)),
-            ("compare_to", given(&self.compare_to)),
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| (k, v)))
-        .collect()
-    }
-
-    /// The view has a context filter.
-    fn is_filtered(&self) -> bool {
-        CONTEXT.iter().any(|(g, _)| self.context(*g).is_some())
-    }
-
-    fn context(&self, g: GroupBy) -> Option<&str> {
-        given(match g {
-            GroupBy::Location => &self.location,
-            GroupBy::Page => &self.page,
-            GroupBy::Channel => &self.channel,
-            GroupBy::Locale => &self.locale,
-            GroupBy::Device => &self.device,
-            _ => return None,
-        })
-    }
-
-    fn filters(&self) -> Result<Vec<(GroupBy, String)>, ApiError> {
-        filters_of(CONTEXT.map(|(g, _)| (g, self.context(g))))
+        .collect();
+        out.extend(self.context.pairs());
+        out.extend(
+            [
+                ("compare_from", given(&self.compare_from)),
+                ("compare_to", given(&self.compare_to)),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v))),
+        );
+        out
     }
 }
 
 /// Everything the overview shows, as computed: the report (with the trend as its groups),
-/// one grouping per entry of [`WHERE`] that has answers, and the NPS per location and
+/// one grouping per entry of [`CONTEXT`] that has answers, and the NPS per location and
 /// calendar month.
 #[derive(Debug, Serialize)]
 pub struct Numbers {
@@ -275,7 +255,7 @@ async fn numbers(
     };
     let now = now_ms();
     let period = period(given(&q.from), given(&q.to), now)?;
-    let filters = q.filters()?;
+    let filters = q.context.filters()?;
     let compare = compare_period(given(&q.compare_from), given(&q.compare_to), now)?;
     let store = state.store.as_ref();
     let config = &entry.config;
@@ -352,8 +332,8 @@ pub async fn page(
     let view = View::of(&config.site, &config.surveys, survey, period);
     // Unfiltered, the breakdowns are the values the filters offer; filtered, they are not.
     let unfiltered = n.breakdowns.iter().map(|g| (g.by, g)).collect::<Vec<_>>();
-    let known = (!q.is_filtered()).then_some(unfiltered.as_slice());
-    page.context = match context_filters(&state, &view, now, known, |g| q.context(g)).await {
+    let known = q.context.is_empty().then_some(unfiltered.as_slice());
+    page.context = match context_filters(&state, &view, now, known, |g| q.context.get(g)).await {
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
@@ -1339,7 +1319,10 @@ mod tests {
             survey: Some("post-purchase".into()),
             from: Some("2026-11-01".into()),
             to: Some(String::new()),
-            location: Some("oslo".into()),
+            context: ContextParams {
+                location: Some("oslo".into()),
+                ..ContextParams::default()
+            },
             ..ViewParams::default()
         };
         assert_eq!(
