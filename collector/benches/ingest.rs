@@ -217,8 +217,8 @@ fn row(name: &str, l: &Load) {
 
 /// Fills the database with a million responses over the last 60 days, straight in SQL (the
 /// HTTP path is what the ingest rows measure; this only sets the stage for the report): the
-/// detractors and passives with a reason, a third with a comment, for the dashboard's reasons
-/// and funnel. The store did not write these rows, so the caller has it recount its rollups.
+/// detractors and passives with a reason, a third with a comment (each its own, for the search), for the dashboard's
+/// reasons and funnel. The store did not write these rows, so the caller has it recount its rollups.
 async fn bulk_load_sqlite(url: &str) {
     let pool = sqlx::SqlitePool::connect(url).await.unwrap();
     let now = now_ms();
@@ -232,7 +232,7 @@ async fn bulk_load_sqlite(url: &str) {
                 || CASE WHEN x % 11 <= 8 THEN ', \"reasons\": [\"'
                     || CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END
                     || '\"]' ELSE '' END
-                || CASE WHEN x % 3 = 0 THEN ', \"why\": \"benchmark comment\"' ELSE '' END || '}'
+                || CASE WHEN x % 3 = 0 THEN ', \"why\": \"benchmark comment on ticket T' || x || '.\"' ELSE '' END || '}'
          FROM c",
     )
     .bind(RESPONSES_FOR_REPORT)
@@ -256,7 +256,8 @@ async fn bulk_load_postgres(opts: sqlx::postgres::PgConnectOptions) {
                 || CASE WHEN x % 11 <= 8 THEN jsonb_build_object('reasons', jsonb_build_array(
                     CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END))
                     ELSE '{}'::jsonb END
-                || CASE WHEN x % 3 = 0 THEN jsonb_build_object('why', 'benchmark comment') ELSE '{}'::jsonb END
+                || CASE WHEN x % 3 = 0 THEN jsonb_build_object('why', 'benchmark comment on ticket T' || x || '.')
+                    ELSE '{}'::jsonb END
          FROM generate_series(0, $1 - 1) AS x",
     )
     .bind(RESPONSES_FOR_REPORT)
@@ -368,6 +369,20 @@ async fn report_rows(name: &str, addr: SocketAddr) -> Vec<String> {
         (
             "comments, one shop",
             "/dashboard/demo-shop/comments?category=detractor&location=store-3".to_owned(),
+        ),
+        // The search through the text index: one comment of 333,334, every one (the newest 50
+        // of them), and none.
+        (
+            "search, one",
+            "/dashboard/demo-shop/comments?q=t424242.".to_owned(),
+        ),
+        (
+            "search, common",
+            "/dashboard/demo-shop/comments?q=BENCHMARK".to_owned(),
+        ),
+        (
+            "search, none",
+            "/dashboard/demo-shop/comments?q=no+such+words".to_owned(),
         ),
     ] {
         let (median, worst) = time_page(addr, &q).await;

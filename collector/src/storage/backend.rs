@@ -34,6 +34,11 @@ pub(crate) trait Backend: sqlx::Database {
     const TEXT_ANSWER_MATCHES: &'static str;
     /// The pattern for a case-insensitive substring search (see `case_variants`).
     fn search_pattern(text: &str) -> String;
+    /// A condition on a `responses` row that a text search can read from the text index
+    /// (migrations `000N_text_search.sql`), with its argument for `{param}`: it holds for every
+    /// row that [`Backend::TEXT_ANSWER_MATCHES`] the same text, and for fewer others than a
+    /// scan. `None` when the index cannot narrow this text (too short to hold a trigram).
+    fn text_index(text: &str) -> Option<(&'static str, String)>;
 }
 
 impl Backend for Sqlite {
@@ -99,6 +104,19 @@ impl Backend for Sqlite {
     fn search_pattern(text: &str) -> String {
         super::glob_pattern(text)
     }
+
+    /// An FTS5 phrase of the text (a `"` inside doubled): the trigram tokenizer makes it "every
+    /// trigram of the text, in order", folded to lower case as the index is. Under three
+    /// characters a phrase has no trigram and matches nothing.
+    fn text_index(text: &str) -> Option<(&'static str, String)> {
+        (text.chars().count() >= 3).then(|| {
+            (
+                "id IN (SELECT s.id FROM search_text JOIN search_rows AS s ON s.n = search_text.rowid
+                    WHERE search_text MATCH {param})",
+                format!("\"{}\"", text.replace('"', "\"\"")),
+            )
+        })
+    }
 }
 
 impl Backend for Postgres {
@@ -158,5 +176,22 @@ impl Backend for Postgres {
 
     fn search_pattern(text: &str) -> String {
         super::regex_pattern(text)
+    }
+
+    /// The same regular expression over the indexed expression: pg_trgm takes the trigrams it
+    /// must contain from it, lower-cased as the index's are. pg_trgm's trigrams are made of
+    /// letters and digits only; a text without three in a row would read the whole index.
+    fn text_index(text: &str) -> Option<(&'static str, String)> {
+        let mut run = 0;
+        let indexable = text.chars().any(|c| {
+            run = if c.is_alphanumeric() { run + 1 } else { 0 };
+            run >= 3
+        });
+        indexable.then(|| {
+            (
+                "tenpoint_text_answers(answers) ~ {param}",
+                super::regex_pattern(text),
+            )
+        })
     }
 }

@@ -295,6 +295,7 @@ where
         f: &ResponseFilter,
     ) -> Result<Vec<StoredResponse>, sqlx::Error> {
         let pattern = f.text.as_deref().map(DB::search_pattern);
+        let index = f.text.as_deref().and_then(DB::text_index);
         let mut params: Vec<Param<'_>> = vec![Param::Str(&f.site)];
         let mut sql = String::from(
             "SELECT id, survey, display_id, visitor, created_at, updated_at, finished,
@@ -361,6 +362,14 @@ where
                 &mut params,
                 " AND created_at < {param}",
                 Param::Int(p.to),
+            );
+        }
+        if let Some((clause, arg)) = &index {
+            filter::<DB>(
+                &mut sql,
+                &mut params,
+                &format!(" AND {clause}"),
+                Param::Str(arg),
             );
         }
         if let Some(p) = &pattern {

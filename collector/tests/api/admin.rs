@@ -199,6 +199,30 @@ fn sqlite_bytes(app: &TestApp) -> Vec<u8> {
     all
 }
 
+/// Every trigram in the SQLite store's search index (FTS5's own vocabulary view of it).
+async fn search_trigrams(app: &TestApp) -> Vec<String> {
+    use sqlx::Connection;
+    let mut raw = sqlx::SqliteConnection::connect(&app.db.url).await.unwrap();
+    sqlx::query("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, search_text, row)")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let terms = sqlx::query_scalar("SELECT term FROM temp.vocab")
+        .fetch_all(&mut raw)
+        .await
+        .unwrap();
+    // FTS5's reader hides the trigrams of deleted rows whether or not they are still in the
+    // file; `secure-delete` is what removes them from it at the delete (SQLite's FTS5 docs).
+    let secure: i64 =
+        sqlx::query_scalar("SELECT v FROM search_text_config WHERE k = 'secure-delete'")
+            .fetch_one(&mut raw)
+            .await
+            .unwrap();
+    assert_eq!(secure, 1, "deletes leave trigrams in the file");
+    raw.close().await.unwrap();
+    terms
+}
+
 fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
@@ -233,6 +257,13 @@ async fn an_erased_visitor_leaves_no_bytes_in_the_sqlite_files() {
     let page = "http://localhost:8080/orders/erase-me-4711/receipt.html";
     let path = "/orders/erase-me-4711/receipt.html";
     let before = sqlite_bytes(&app);
+    let trigrams = search_trigrams(&app).await;
+    assert!(
+        ["ecr", "471", "711"]
+            .iter()
+            .all(|t| trigrams.iter().any(|x| x == t)),
+        "the comment's trigrams are indexed: {trigrams:?}"
+    );
     for needle in [visitor, comment, page, path] {
         assert!(
             contains(&before, needle),
@@ -257,6 +288,14 @@ async fn an_erased_visitor_leaves_no_bytes_in_the_sqlite_files() {
     let after = sqlite_bytes(&app);
     for needle in [visitor, comment, page, path] {
         assert!(!contains(&after, needle), "{needle:?} is still on disk");
+    }
+    // The search index holds the comment as trigrams (no copy of the text): they are gone too.
+    let trigrams = search_trigrams(&app).await;
+    for gone in ["ecr", "471", "711", "plai"] {
+        assert!(
+            !trigrams.iter().any(|t| gone.contains(t.as_str())),
+            "the trigram index still holds a piece of {gone:?}: {trigrams:?}"
+        );
     }
     assert_eq!(app.stored().await.len(), 50);
     app.stop().await;

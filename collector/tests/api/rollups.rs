@@ -600,8 +600,8 @@ async fn assert_one(s: &dyn Store, model: &Model, read: &Scope<'_>, asked: &Scop
     );
 }
 
-/// A database that holds rows from before the rollup tables existed gets them filled when the
-/// migration runs.
+/// A database that holds rows from before the rollup tables (and the search index) existed gets
+/// them filled when the migrations run.
 async fn rollups_are_filled_from_earlier_rows(backend: Backend) {
     let migrations = tempfile::tempdir().unwrap();
     let folder = match backend {
@@ -756,6 +756,20 @@ async fn rollups_are_filled_from_earlier_rows(backend: Backend) {
     let gap = store.gap_moments(&scope).await.unwrap();
     assert_eq!(gap.len(), 1);
     assert_eq!((gap[0].moments.gap.n, gap[0].moments.gap.sum), (1, -2.0));
+    // The comments' search index is filled from them too.
+    let found = store
+        .list_responses(&ResponseFilter {
+            site: "s".into(),
+            text: Some("FAS".into()),
+            limit: 10,
+            ..ResponseFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["r1"]
+    );
     drop(store);
     if let Some((url, schema)) = schema {
         let admin = sqlx::PgPool::connect(&url).await.unwrap();
