@@ -224,10 +224,11 @@ async fn bulk_load_sqlite(url: &str) {
     let now = now_ms();
     sqlx::query(
         "WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < $1 - 1)
-         INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, answers)
+         INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, attributes, answers)
          SELECT 'demo-shop', 'bulk-' || x, 'post-purchase', 'v' || (x % 50000), $2 - (x * 5183) % 5184000000, $2, 1, x % 11,
                 CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
                 'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
+                '{\"customer\": \"' || CASE x % 2 WHEN 0 THEN 'member' ELSE 'guest' END || '\"}',
                 '{\"nps\": ' || (x % 11)
                 || CASE WHEN x % 11 <= 8 THEN ', \"reasons\": [\"'
                     || CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END
@@ -248,10 +249,11 @@ async fn bulk_load_postgres(opts: sqlx::postgres::PgConnectOptions) {
     let pool = sqlx::PgPool::connect_with(opts).await.unwrap();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, answers)
+        "INSERT INTO responses (site, id, survey, visitor, created_at, updated_at, finished, nps, category, page, page_path, location, device, attributes, answers)
          SELECT 'demo-shop', 'bulk-' || x, 'post-purchase', 'v' || (x % 50000), $2 - (x * 5183) % 5184000000, $2, true, x % 11,
                 CASE WHEN x % 11 <= 6 THEN 'detractor' WHEN x % 11 <= 8 THEN 'passive' ELSE 'promoter' END,
                 'http://localhost:8080/checkout/complete.html', '/checkout/complete.html', 'store-' || (x % 20), 'desktop',
+                jsonb_build_object('customer', CASE x % 2 WHEN 0 THEN 'member' ELSE 'guest' END),
                 jsonb_build_object('nps', x % 11)
                 || CASE WHEN x % 11 <= 8 THEN jsonb_build_object('reasons', jsonb_build_array(
                     CASE x % 4 WHEN 0 THEN 'delivery' WHEN 1 THEN 'staff' WHEN 2 THEN 'price' ELSE 'website' END))
@@ -361,6 +363,11 @@ async fn report_rows(name: &str, addr: SocketAddr) -> Vec<String> {
         (
             "dashboard, one shop",
             "/dashboard/demo-shop?survey=post-purchase&location=store-3".to_owned(),
+        ),
+        // A visitor attribute's table, read from the period's rows.
+        (
+            "dashboard, attribute",
+            "/dashboard/demo-shop?survey=post-purchase&by_attribute=customer".to_owned(),
         ),
         (
             "comments",

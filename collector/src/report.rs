@@ -1,7 +1,7 @@
 //! The report: what the store aggregates, turned into statistics by `tenpoint_shared::stats`.
 
 use crate::storage::{
-    ChoiceCount, DisplayCounts, GroupBy, Millis, Period, Scope, Store, StoreError,
+    ChoiceCount, DisplayCounts, Filter, GroupBy, Millis, Period, Scope, Store, StoreError,
 };
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -23,7 +23,12 @@ pub struct Report {
     pub change: Option<Change>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub groups: Option<Groups>,
-    pub displays: DisplayCounts,
+    /// The NPS per value of a visitor attribute (`group_by_attribute`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attribute_groups: Option<AttributeGroups>,
+    /// Surveys shown and dismissed; absent when filtered by a visitor attribute (displays
+    /// carry none).
+    pub displays: Option<DisplayCounts>,
     /// Responses with at least one answer.
     pub responses: u64,
     /// Of those, the ones the visitor finished.
@@ -74,6 +79,14 @@ pub struct Change {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Groups {
     pub by: GroupBy,
+    pub items: Vec<Group>,
+}
+
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct AttributeGroups {
+    pub attribute: String,
+    /// Per value (a number or boolean as JSON writes it; `""`: answers without the
+    /// attribute), ranked as `groups` are.
     pub items: Vec<Group>,
 }
 
@@ -144,8 +157,8 @@ pub struct View<'a> {
     /// One survey, whose questions decide the CSAT, CES and GAP blocks; `None`: every survey.
     pub survey: Option<&'a Survey>,
     pub period: Period,
-    /// Only answers with these context values.
-    pub filters: &'a [(GroupBy, String)],
+    /// Only answers with these context or attribute values.
+    pub filters: &'a [Filter],
     /// The period the change is measured against; by default the one of the same length just
     /// before `period`.
     pub compare: Option<Period>,
@@ -196,6 +209,7 @@ pub async fn build(
     store: &dyn Store,
     view: &View<'_>,
     group_by: Option<GroupBy>,
+    group_by_attribute: Option<&str>,
     now: Millis,
 ) -> Result<Report, StoreError> {
     let (site, survey, period) = (view.site, view.survey, view.period);
@@ -207,7 +221,18 @@ pub async fn build(
     // Every read at once: on PostgreSQL each is a round trip on a connection of its own, so
     // the report waits for the slowest rather than for the sum.
     let with_survey = survey.is_some();
-    let (histogram, prev_histogram, groups, displays, funnel, choice_counts, scores, gaps) = futures_util::try_join!(
+    let with_displays = !view.filters.iter().any(Filter::is_attribute);
+    let (
+        histogram,
+        prev_histogram,
+        groups,
+        attribute_groups,
+        displays,
+        funnel,
+        choice_counts,
+        scores,
+        gaps,
+    ) = futures_util::try_join!(
         store.nps_histograms(&scope, None),
         store.nps_histograms(&prev_scope, None),
         async {
@@ -216,7 +241,19 @@ pub async fn build(
                 None => Ok(None),
             }
         },
-        store.display_counts(&scope),
+        async {
+            match group_by_attribute {
+                Some(name) => Ok(Some(attribute_groups_in(store, &scope, name).await?)),
+                None => Ok(None),
+            }
+        },
+        async {
+            if with_displays {
+                store.display_counts(&scope).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
         store.funnel_counts(&scope),
         store.choice_counts(&scope),
         async {
@@ -241,7 +278,9 @@ pub async fn build(
         change: c,
     });
     let responses = funnel.started;
-    let response_rate = (displays.shown > 0).then(|| responses as f64 / displays.shown as f64);
+    let response_rate = displays
+        .filter(|d| d.shown > 0)
+        .map(|d| responses as f64 / d.shown as f64);
     let choices = choices(choice_counts, survey.map_or(surveys, std::slice::from_ref));
 
     let (mut csat, mut ces, mut gap) = (Vec::new(), Vec::new(), Vec::new());
@@ -294,6 +333,7 @@ pub async fn build(
         },
         change,
         groups,
+        attribute_groups,
         displays,
         responses,
         finished: funnel.finished,
@@ -376,6 +416,29 @@ async fn groups_in(
     })
 }
 
+/// The NPS per value of the visitor attribute `name` over the view's period.
+pub async fn attribute_groups(
+    store: &dyn Store,
+    view: &View<'_>,
+    name: &str,
+    now: Millis,
+) -> Result<AttributeGroups, StoreError> {
+    attribute_groups_in(store, &view.scope(view.period.as_of(now)), name).await
+}
+
+async fn attribute_groups_in(
+    store: &dyn Store,
+    scope: &Scope<'_>,
+    name: &str,
+) -> Result<AttributeGroups, StoreError> {
+    Ok(AttributeGroups {
+        attribute: name.to_owned(),
+        items: ranked(unranked(
+            store.nps_histograms_by_attribute(scope, name).await?,
+        )),
+    })
+}
+
 fn counts_of(rows: Vec<(String, [u64; 11])>) -> NpsCounts {
     let mut c = NpsCounts::default();
     for (_, h) in rows {
@@ -385,18 +448,26 @@ fn counts_of(rows: Vec<(String, [u64; 11])>) -> NpsCounts {
 }
 
 fn groups(rows: Vec<(String, [u64; 11])>, by: GroupBy) -> Vec<Group> {
-    let mut items: Vec<Group> = rows
-        .into_iter()
+    let items = unranked(rows);
+    if matches!(by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
+        return items;
+    }
+    ranked(items)
+}
+
+fn unranked(rows: Vec<(String, [u64; 11])>) -> Vec<Group> {
+    rows.into_iter()
         .map(|(key, h)| Group {
             key,
             nps: NpsCounts { histogram: h }.summary(),
             rank: None,
         })
-        .collect();
-    if matches!(by, GroupBy::Day | GroupBy::Week | GroupBy::Month) {
-        return items;
-    }
-    // Rank the groups with enough answers by score; list them first, then the small ones by size.
+        .collect()
+}
+
+/// Ranks the groups with enough answers by score and lists them first, then the small ones
+/// by size.
+fn ranked(mut items: Vec<Group>) -> Vec<Group> {
     let mut ranked: Vec<usize> = (0..items.len()).filter(|&i| !items[i].nps.low_n).collect();
     ranked.sort_by(|&a, &b| {
         let (sa, sb) = (

@@ -362,7 +362,21 @@ pub async fn seed(
         if answers.is_empty() {
             continue;
         }
-        let visitor = format!("demo-visitor-{:08x}", d.0.u32(..));
+        let visitor_n = d.0.u32(..);
+        let visitor = format!("demo-visitor-{visitor_n:08x}");
+        // Members of the loyalty programme are happier (the visitor attribute the demo
+        // config breaks down by); taken from the visitor's number, so the dice stay as they
+        // were for everything else.
+        let member_percent = match category {
+            Category::Promoter => 60,
+            Category::Passive => 45,
+            Category::Detractor => 30,
+        };
+        let customer = if visitor_n % 100 < member_percent {
+            "member"
+        } else {
+            "guest"
+        };
         let id = format!("demo-{:016x}-{i:08}", plan.seed);
         let shown = format!("{id}-shown");
         let page = format!("https://{}.example/{}", config.site, survey.id);
@@ -374,6 +388,7 @@ pub async fn seed(
             "visitor": visitor});
         let mut response = serde_json::json!({"v": 1, "id": id, "survey": survey.id,
             "display": shown, "visitor": visitor, "finished": true,
+            "attributes": {"customer": customer},
             "answers": answers.iter().map(|(k, a)| (k.clone(), a.to_json())).collect::<serde_json::Map<_, _>>()});
         merge(&mut display, &context);
         merge(&mut response, &context);

@@ -10,7 +10,7 @@
 //! promoters' newest 2,000 took 88 ms to read, 500 took 30 ms; the overview must stay under
 //! 100 ms of server time.
 
-use crate::storage::{GroupBy, Period, ResponseFilter, Store, StoreError, StoredResponse};
+use crate::storage::{Filter, Period, ResponseFilter, Store, StoreError, StoredResponse};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use tenpoint_shared::score::Category;
@@ -129,7 +129,7 @@ pub async fn comment_words(
     site: &str,
     survey: Option<&str>,
     period: Period,
-    filters: &[(GroupBy, String)],
+    filters: &[Filter],
 ) -> Result<CommentWords, StoreError> {
     let newest = |category| ResponseFilter {
         site: site.to_owned(),
@@ -138,7 +138,7 @@ pub async fn comment_words(
         period: Some(period),
         // Every response with a text answer.
         text: Some(String::new()),
-        context: filters.to_vec(),
+        filters: filters.to_vec(),
         limit: SAMPLE,
         ..ResponseFilter::default()
     };

@@ -9,7 +9,7 @@ use crate::export::CsvLayout;
 use crate::registry::Site;
 use crate::report::{self, Report};
 use crate::storage::{
-    Erased, Grant, GroupBy, Millis, Period, ResponseFilter, Role, StoredResponse, now_ms,
+    Erased, Filter, Grant, GroupBy, Millis, Period, ResponseFilter, Role, StoredResponse, now_ms,
 };
 use aide::generate::GenContext;
 use aide::openapi as oa;
@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tenpoint_shared::config::Survey;
 use tenpoint_shared::score::Category;
 use tenpoint_shared::wire::check_visitor_id;
+use tenpoint_shared::wire::limits;
 
 const DAY_MS: Millis = 86_400_000;
 /// Without `from`, reports cover the last 30 days.
@@ -290,6 +291,12 @@ pub struct ReportParams {
     locale: Option<String>,
     /// Only answers from this device class (exact).
     device: Option<String>,
+    /// Only answers whose visitor attribute has this value, as `name:value` (`plan:pro`;
+    /// `true`, `false` and numbers as JSON writes them, `3.0`; `plan:` for answers without
+    /// it). Displays carry no attributes, so such a report has no `displays`.
+    attribute: Option<String>,
+    /// Also report the NPS per value of this visitor attribute (`attribute_groups`).
+    group_by_attribute: Option<String>,
     /// The start of the period the change is measured against (default: the period of the
     /// same length just before).
     compare_from: Option<PeriodFrom>,
@@ -297,22 +304,51 @@ pub struct ReportParams {
     compare_to: Option<PeriodTo>,
 }
 
-/// Context filters from a request: the given ones, each checked like any other text.
+/// Filters from a request: the given context values and `attribute` (`name:value`), each
+/// checked like any other text.
 pub(super) fn filters_of<'a>(
     given: impl IntoIterator<Item = (GroupBy, Option<&'a str>)>,
-) -> Result<Vec<(GroupBy, String)>, ApiError> {
+    attribute: Option<&str>,
+) -> Result<Vec<Filter>, ApiError> {
+    let checked = |name: &str, v: &str| {
+        if v.contains('\0') || v.chars().count() > MAX_QUERY_CHARS {
+            Err(ApiError::BadRequest(format!(
+                "{name}: at most {MAX_QUERY_CHARS} characters, and no NUL"
+            )))
+        } else {
+            Ok(v.to_owned())
+        }
+    };
     let mut out = Vec::new();
     for (g, v) in given {
         let Some(v) = v else { continue };
-        if v.contains('\0') || v.chars().count() > MAX_QUERY_CHARS {
-            return Err(ApiError::BadRequest(format!(
-                "{}: at most {MAX_QUERY_CHARS} characters, and no NUL",
-                g.as_str()
-            )));
-        }
-        out.push((g, v.to_owned()));
+        out.push(Filter::Context(g, checked(g.as_str(), v)?));
+    }
+    if let Some(a) = attribute {
+        let Some((name, value)) = a.split_once(':') else {
+            return Err(ApiError::BadRequest(
+                "attribute: name:value, like plan:pro (plan: for none)".into(),
+            ));
+        };
+        out.push(Filter::Attribute(
+            attribute_name(name)?,
+            checked("attribute", value)?,
+        ));
     }
     Ok(out)
+}
+
+/// A visitor attribute's name from a request, checked as the widget's are.
+pub(super) fn attribute_name(name: &str) -> Result<String, ApiError> {
+    if limits::attribute_name_ok(name) {
+        Ok(name.to_owned())
+    } else {
+        Err(ApiError::BadRequest(format!(
+            "attribute \"{}\": {}",
+            name.escape_debug(),
+            limits::attribute_name_rule()
+        )))
+    }
 }
 
 /// The compared period, when both ends are given.
@@ -340,13 +376,25 @@ pub async fn report(
     let survey = survey_of(&entry, p.survey.as_deref())?;
     let now = now_ms();
     let period = period_of(p.from.as_ref(), p.to.as_ref(), now)?;
-    let filters = filters_of([
-        (GroupBy::Location, p.location.as_deref()),
-        (GroupBy::Page, p.page.as_deref()),
-        (GroupBy::Channel, p.channel.as_deref()),
-        (GroupBy::Locale, p.locale.as_deref()),
-        (GroupBy::Device, p.device.as_deref()),
-    ])?;
+    let filters = filters_of(
+        [
+            (GroupBy::Location, p.location.as_deref()),
+            (GroupBy::Page, p.page.as_deref()),
+            (GroupBy::Channel, p.channel.as_deref()),
+            (GroupBy::Locale, p.locale.as_deref()),
+            (GroupBy::Device, p.device.as_deref()),
+        ],
+        p.attribute.as_deref(),
+    )?;
+    let by_attribute = match p.group_by_attribute.as_deref() {
+        Some(name) if p.group_by.is_none() => Some(attribute_name(name)?),
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "group_by and group_by_attribute: one grouping at a time".into(),
+            ));
+        }
+        None => None,
+    };
     let view = report::View {
         filters: &filters,
         compare: compare_period(
@@ -356,7 +404,14 @@ pub async fn report(
         )?,
         ..report::View::of(&entry.config.site, &entry.config.surveys, survey, period)
     };
-    let report = report::build(state.store.as_ref(), &view, p.group_by, now).await?;
+    let report = report::build(
+        state.store.as_ref(),
+        &view,
+        p.group_by,
+        by_attribute.as_deref(),
+        now,
+    )
+    .await?;
     Ok(Json(report))
 }
 
@@ -407,6 +462,9 @@ pub struct ListParams {
     /// Case-insensitive text search in text answers.
     #[schemars(length(max = MAX_QUERY_CHARS))]
     q: Option<String>,
+    /// Only responses whose visitor attribute has this value, as `name:value` (see the
+    /// report's `attribute`).
+    attribute: Option<String>,
     #[serde(default = "default_page")]
     #[schemars(range(min = 1, max = MAX_PAGE))]
     limit: u32,
@@ -508,6 +566,8 @@ pub(super) struct ListQuery<'a> {
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
     pub q: Option<&'a str>,
+    /// `name:value`.
+    pub attribute: Option<&'a str>,
     pub before: Option<&'a str>,
     pub limit: u32,
 }
@@ -549,7 +609,7 @@ pub(super) fn response_filter(site: &str, p: &ListQuery<'_>) -> Result<ResponseF
         survey: p.survey.map(str::to_owned),
         category: p.category,
         page: p.page.map(str::to_owned),
-        context: Vec::new(),
+        filters: filters_of([], p.attribute)?,
         period,
         text: p.q.filter(|q| !q.trim().is_empty()).map(str::to_owned),
         before,
@@ -580,6 +640,7 @@ pub async fn list_responses(
             from: p.from.as_ref().map(|f| f.0.as_str()),
             to: p.to.as_ref().map(|t| t.0.as_str()),
             q: p.q.as_deref(),
+            attribute: p.attribute.as_deref(),
             before: p.before.as_deref(),
             limit: p.limit,
         },

@@ -315,10 +315,39 @@ pub struct Scope<'a> {
     pub site: &'a str,
     pub survey: Option<&'a str>,
     pub period: Period,
-    /// Only answers with these context values (`Location` = `oslo`; `""` is "not given").
-    /// The rollups count one dimension at a time, so a filtered report reads the period's
-    /// rows (through the `(site, location, created_at)` index for a location).
-    pub filters: &'a [(GroupBy, String)],
+    /// Only answers with these values (`Location` = `oslo`; `""` is "not given"). The
+    /// rollups count one dimension at a time, so a filtered report reads the period's rows
+    /// (through the `(site, location, created_at)` index for a location).
+    pub filters: &'a [Filter],
+}
+
+/// One condition of a report or a listing: a value of a context dimension or of a visitor
+/// attribute, `""` for "not given".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    /// A context dimension (a calendar grouping is no filter and is ignored).
+    Context(GroupBy, String),
+    /// A visitor attribute, by its name and its value as [`Filter::attribute_text`] writes it.
+    /// Displays carry no attributes: a report filtered by one counts no displays.
+    Attribute(String, String),
+}
+
+impl Filter {
+    pub fn is_attribute(&self) -> bool {
+        matches!(self, Filter::Attribute(..))
+    }
+
+    /// How reports and filters write a visitor attribute's value as text: a string as it is,
+    /// `true` and `false`, a number as JSON writes it (`3`, `2.5`); `None` for none or `null`.
+    /// Both backends compute the same text in SQL (`Dialect::attribute`), held to this by the
+    /// store tests.
+    pub fn attribute_text(v: &serde_json::Value) -> Option<String> {
+        match v {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        }
+    }
 }
 
 /// A report's groups. Its names are `as_str`, on the wire (`group_by`), in the API document's
@@ -467,8 +496,8 @@ pub struct ResponseFilter {
     /// Exact page path.
     pub page: Option<String>,
     /// Exact values of context dimensions (`GroupBy::Location`, `Channel`, …; calendar
-    /// groupings are ignored).
-    pub context: Vec<(GroupBy, String)>,
+    /// groupings are ignored) and of visitor attributes.
+    pub filters: Vec<Filter>,
     pub period: Option<Period>,
     /// A substring of any text answer, in any case ([`case_variants`]); empty: responses
     /// with any text answer (the dashboard's comments).
@@ -552,6 +581,14 @@ pub trait Store: Send + Sync + 'static {
         scope: &Scope<'_>,
         by: GroupBy,
     ) -> Result<Vec<(String, String, [u64; 11])>, StoreError>;
+
+    /// NPS histograms per value of the visitor attribute `name` ([`Filter::attribute_text`];
+    /// `""` for none), read from the period's rows: the rollups do not count attributes.
+    async fn nps_histograms_by_attribute(
+        &self,
+        scope: &Scope<'_>,
+        name: &str,
+    ) -> Result<Vec<(String, [u64; 11])>, StoreError>;
 
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError>;
 

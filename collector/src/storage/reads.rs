@@ -5,8 +5,8 @@
 use super::backend::Backend;
 use super::report_sql::bind_scope;
 use super::{
-    ChoiceCount, DisplayCounts, FunnelCounts, GapRow, GroupBy, Millis, ResponseFilter, Scope,
-    ScoreCount, StoredResponse,
+    ChoiceCount, DisplayCounts, Filter, FunnelCounts, GapRow, GroupBy, Millis, ResponseFilter,
+    Scope, ScoreCount, StoredResponse,
 };
 use sqlx::{Encode, Executor, FromRow, IntoArguments, Pool, Type};
 use std::marker::PhantomData;
@@ -71,6 +71,11 @@ pub(super) struct SettingRow {
     pub(super) value: String,
 }
 
+#[derive(Debug, FromRow)]
+pub(super) struct CountRow {
+    n: i64,
+}
+
 /// A response as listed; answers and attributes as JSON text on both backends.
 #[derive(Debug, FromRow)]
 pub(super) struct ListedRow {
@@ -124,6 +129,10 @@ enum Param<'a> {
 }
 
 /// Rows of (group key, score, count) into one histogram per key, keys in order of appearance.
+/// The most candidates a text search takes from the index (see `Backend::TEXT_INDEX_PROBE`):
+/// more, and a word is common enough that reading the newest answers fills a page sooner.
+const MAX_INDEX_CANDIDATES: i64 = 10_000;
+
 fn fold_histograms(rows: impl Iterator<Item = HistogramRow>) -> Vec<(String, [u64; 11])> {
     let mut out: Vec<(String, [u64; 11])> = Vec::new();
     for HistogramRow { k, s, n } in rows {
@@ -178,6 +187,7 @@ where
     for<'r> FunnelRow: FromRow<'r, DB::Row>,
     for<'r> ChoiceCountRow: FromRow<'r, DB::Row>,
     for<'r> SettingRow: FromRow<'r, DB::Row>,
+    for<'r> CountRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
 {
     pub(super) async fn nps_histograms_by_month(
@@ -206,6 +216,19 @@ where
     ) -> Result<Vec<(String, [u64; 11])>, sqlx::Error> {
         let sql = DB::DIALECT.nps_histograms(scope, group);
         let rows: Vec<HistogramRow> = bind_scope!(sqlx::query_as(&sql), scope)
+            .fetch_all(pool)
+            .await?;
+        Ok(fold_histograms(rows.into_iter()))
+    }
+
+    pub(super) async fn nps_histograms_by_attribute(
+        pool: &Pool<DB>,
+        scope: &Scope<'_>,
+        name: &str,
+    ) -> Result<Vec<(String, [u64; 11])>, sqlx::Error> {
+        let sql = DB::DIALECT.nps_histograms_by_attribute(scope);
+        let rows: Vec<HistogramRow> = bind_scope!(sqlx::query_as(&sql), scope)
+            .bind(name)
             .fetch_all(pool)
             .await?;
         Ok(fold_histograms(rows.into_iter()))
@@ -295,7 +318,17 @@ where
         f: &ResponseFilter,
     ) -> Result<Vec<StoredResponse>, sqlx::Error> {
         let pattern = f.text.as_deref().map(DB::search_pattern);
-        let index = f.text.as_deref().and_then(DB::text_index);
+        let mut index = f.text.as_deref().and_then(DB::text_index);
+        if let (Some((_, arg)), Some(probe)) = (&index, DB::TEXT_INDEX_PROBE) {
+            let candidates: CountRow = sqlx::query_as(probe)
+                .bind(arg.as_str())
+                .bind(MAX_INDEX_CANDIDATES + 1)
+                .fetch_one(pool)
+                .await?;
+            if candidates.n > MAX_INDEX_CANDIDATES {
+                index = None;
+            }
+        }
         let mut params: Vec<Param<'_>> = vec![Param::Str(&f.site)];
         let mut sql = String::from(
             "SELECT id, survey, display_id, visitor, created_at, updated_at, finished,
@@ -340,14 +373,29 @@ where
                 Param::Str(p),
             );
         }
-        for (g, v) in &f.context {
-            if let Some(column) = g.column() {
-                filter::<DB>(
-                    &mut sql,
-                    &mut params,
-                    &format!(" AND {column} = {{param}}"),
-                    Param::Str(v),
-                );
+        for f in &f.filters {
+            match f {
+                Filter::Context(g, v) => {
+                    if let Some(column) = g.column() {
+                        filter::<DB>(
+                            &mut sql,
+                            &mut params,
+                            &format!(" AND {column} = {{param}}"),
+                            Param::Str(v),
+                        );
+                    }
+                }
+                Filter::Attribute(name, v) => {
+                    let attribute =
+                        DB::DIALECT.attribute("responses", &DB::param(params.len() + 1));
+                    params.push(Param::Str(name));
+                    filter::<DB>(
+                        &mut sql,
+                        &mut params,
+                        &format!(" AND COALESCE({attribute}, '') = {{param}}"),
+                        Param::Str(v),
+                    );
+                }
             }
         }
         if let Some(p) = f.period {

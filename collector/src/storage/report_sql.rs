@@ -9,12 +9,14 @@
 //! Every query takes the same twelve parameters, bound by [`bind_scope!`]: `$1` site, `$2`
 //! survey (or `''` for the whole site), then `[from, to)` pairs in milliseconds, possibly
 //! empty: `$3..$4` and `$5..$6` the partial hours (rows), `$7..$8` the whole days, `$9..$10`
-//! and `$11..$12` the whole hours around them; then one per context filter (`$13`, …). A
-//! filtered report reads the whole period from the rows ([`Bounds::rows_only`]): the rollups
-//! count one dimension at a time.
+//! and `$11..$12` the whole hours around them; then one per context filter and two (name,
+//! value) per attribute filter (`$13`, …). A filtered report reads the whole period from the
+//! rows ([`Bounds::rows_only`]): the rollups count one dimension at a time. `$3` is always the
+//! period's start and `$6` its end (the two partial hours are at its ends), so a query that
+//! must read rows alone reads `[$3, $6)`.
 
 use super::rollup_delta::{COMMENTED, FINISHED, STAGE};
-use super::{GroupBy, Millis, Period, Scope, survey_clause};
+use super::{Filter, GroupBy, Millis, Period, Scope, survey_clause};
 
 pub(super) const HOUR_MS: Millis = 3_600_000;
 pub(super) const DAY_MS: Millis = 86_400_000;
@@ -111,8 +113,13 @@ macro_rules! bind_scope {
             .bind(b.hours[0].to)
             .bind(b.hours[1].from)
             .bind(b.hours[1].to);
-        for (_, value) in s.filters {
-            q = q.bind(value.as_str());
+        for f in s.filters {
+            q = match f {
+                $crate::storage::Filter::Context(_, value) => q.bind(value.as_str()),
+                $crate::storage::Filter::Attribute(name, value) => {
+                    q.bind(name.as_str()).bind(value.as_str())
+                }
+            };
         }
         q
     }};
@@ -142,40 +149,68 @@ pub(crate) struct Dialect {
     pub option: &'static str,
     /// A condition on `o`: the element is an option id (a string).
     pub is_option: &'static str,
+    /// The value of the visitor attribute named `{name}` (a parameter) of the row `{t}` as
+    /// [`Filter::attribute_text`] writes it; NULL when it has none.
+    pub attribute: &'static str,
 }
 
 /// Which table a report query reads rows from, for its filter conditions.
 #[derive(Clone, Copy)]
 enum Rows {
-    /// `responses` or `displays`: both have the context columns.
+    /// `responses`.
     Answers,
+    /// `displays`: the context columns, no attributes.
+    Displays,
     /// `scores`, whose response has them.
     Scores,
 }
 
-/// The conditions of the scope's context filters on a row of `rows` (`$13`, …). A value is
-/// compared with the column itself, so that an index on it serves the read (the location
-/// index does); only "not given" (`""`) needs the `COALESCE`.
-fn filtered(scope: &Scope<'_>, rows: Rows, table: &str) -> String {
+/// The first parameter after the scope's (see the module docs).
+fn after_scope(scope: &Scope<'_>) -> usize {
+    13 + scope
+        .filters
+        .iter()
+        .map(|f| if f.is_attribute() { 2 } else { 1 })
+        .sum::<usize>()
+}
+
+/// The conditions of the scope's filters on a row of `rows` (`$13`, …). A value is compared
+/// with the column itself, so that an index on it serves the read (the location index does);
+/// only "not given" (`""`) needs the `COALESCE`.
+fn filtered(dialect: &Dialect, scope: &Scope<'_>, rows: Rows, table: &str) -> String {
     let mut out = String::new();
-    for (i, (g, value)) in scope.filters.iter().enumerate() {
-        let Some(column) = g.column() else { continue };
-        let param = 13 + i;
-        let test = |t: &str| {
-            if value.is_empty() {
-                format!("COALESCE({t}.{column}, '') = ${param}")
-            } else {
-                format!("{t}.{column} = ${param}")
-            }
+    let mut param = 13;
+    for f in scope.filters {
+        let test = |t: &str| match f {
+            Filter::Context(g, value) => g.column().map(|column| {
+                if value.is_empty() {
+                    format!("COALESCE({t}.{column}, '') = ${param}")
+                } else {
+                    format!("{t}.{column} = ${param}")
+                }
+            }),
+            Filter::Attribute(..) => Some(format!(
+                "COALESCE({}, '') = ${}",
+                dialect.attribute(t, &format!("${param}")),
+                param + 1
+            )),
         };
-        out.push_str(&match rows {
-            Rows::Answers => format!(" AND {}", test(table)),
-            Rows::Scores => format!(
-                " AND EXISTS (SELECT 1 FROM responses AS r WHERE r.site = {table}.site
-                    AND r.id = {table}.response_id AND {})",
-                test("r")
-            ),
-        });
+        let test = match rows {
+            // Displays carry no attributes: none matches an attribute filter.
+            Rows::Displays if f.is_attribute() => Some("1 = 0".to_owned()),
+            Rows::Answers | Rows::Displays => test(table),
+            Rows::Scores => test("r").map(|t| {
+                format!(
+                    "EXISTS (SELECT 1 FROM responses AS r WHERE r.site = {table}.site
+                    AND r.id = {table}.response_id AND {t})"
+                )
+            }),
+        };
+        if let Some(t) = test {
+            out.push_str(" AND ");
+            out.push_str(&t);
+        }
+        param += if f.is_attribute() { 2 } else { 1 };
     }
     out
 }
@@ -217,7 +252,7 @@ impl Dialect {
     /// `(key, score, count)` rows ordered by key: the NPS histogram of each group.
     pub fn nps_histograms(&self, scope: &Scope<'_>, group: Option<GroupBy>) -> String {
         let (row_key, rollup_key, dim) = self.keys(group);
-        histograms(scope, &row_key, &rollup_key, dim)
+        histograms(self, scope, &row_key, &rollup_key, dim)
     }
 
     /// As [`Dialect::nps_histograms`] grouped by `by` within each calendar month (UTC): the
@@ -227,11 +262,32 @@ impl Dialect {
         let month = |t: &str| self.month.replace("{t}", t);
         let tab = self.tab;
         histograms(
+            self,
             scope,
             &format!("{} || {tab} || {row_key}", month("created_at")),
             &format!("{} || {tab} || {rollup_key}", month("bucket")),
             dim,
         )
+    }
+
+    /// `(key, score, count)` rows ordered by key: the NPS histogram of each value of the
+    /// visitor attribute named by the parameter after the scope's, from the period's rows.
+    pub fn nps_histograms_by_attribute(&self, scope: &Scope<'_>) -> String {
+        let sv = survey_clause(scope);
+        let key = self.attribute("responses", &format!("${}", after_scope(scope)));
+        format!(
+            "SELECT COALESCE({key}, '') AS k, CAST(nps AS BIGINT) AS s, COUNT(*) AS n
+             FROM responses WHERE site = $1{sv} AND nps IS NOT NULL
+                AND created_at >= $3 AND created_at < $6{}
+             GROUP BY 1, 2 ORDER BY 1, 2",
+            filtered(self, scope, Rows::Answers, "responses")
+        )
+    }
+
+    /// A visitor attribute's value as text ([`Filter::attribute_text`]) of a row of `table`,
+    /// the attribute's name being the parameter `name`.
+    pub fn attribute(&self, table: &str, name: &str) -> String {
+        self.attribute.replace("{t}", table).replace("{name}", name)
     }
 
     /// The key expressions of a grouping over the rows and over the rollups, and its `dim`.
@@ -255,14 +311,20 @@ impl Dialect {
 
 /// The NPS histograms of the groups that `row_key` (over `responses`) and `rollup_key` (over
 /// `response_rollups` rows of `dim`) name.
-fn histograms(scope: &Scope<'_>, row_key: &str, rollup_key: &str, dim: &str) -> String {
+fn histograms(
+    dialect: &Dialect,
+    scope: &Scope<'_>,
+    row_key: &str,
+    rollup_key: &str,
+    dim: &str,
+) -> String {
     {
         let sv = survey_clause(scope);
         let rows = partial_hours(
             &format!("SELECT {row_key} AS k, CAST(nps AS BIGINT) AS s, COUNT(*) AS c"),
             &format!(
                 "FROM responses WHERE site = $1{sv} AND nps IS NOT NULL{}",
-                filtered(scope, Rows::Answers, "responses")
+                filtered(dialect, scope, Rows::Answers, "responses")
             ),
             "1, 2",
         );
@@ -288,7 +350,7 @@ impl Dialect {
             "SELECT question, kind, CAST(score AS BIGINT) AS s, COUNT(*) AS c",
             &format!(
                 "FROM scores WHERE site = $1{sv} AND kind IN ('csat', 'ces') AND score IS NOT NULL{}",
-                filtered(scope, Rows::Scores, "scores")
+                filtered(self, scope, Rows::Scores, "scores")
             ),
             "1, 2, 3",
         );
@@ -318,7 +380,7 @@ impl Dialect {
             &format!(
                 "FROM scores WHERE site = $1{sv} AND kind = 'gap' AND expectation IS NOT NULL
                     AND experience IS NOT NULL{}",
-                filtered(scope, Rows::Scores, "scores")
+                filtered(self, scope, Rows::Scores, "scores")
             ),
             "1, 2",
         );
@@ -346,7 +408,7 @@ impl Dialect {
             "SELECT site, COUNT(*) AS a, COUNT(dismissed_at) AS b",
             &format!(
                 "FROM displays WHERE site = $1{sv}{}",
-                filtered(scope, Rows::Answers, "displays")
+                filtered(self, scope, Rows::Displays, "displays")
             ),
             "1",
         );
@@ -375,7 +437,7 @@ impl Dialect {
             ),
             &format!(
                 "FROM responses WHERE site = $1{sv}{}",
-                filtered(scope, Rows::Answers, "responses")
+                filtered(self, scope, Rows::Answers, "responses")
             ),
             "1",
         );
@@ -421,7 +483,7 @@ impl Dialect {
     /// none); `opt` `''` counts the responses that answered the question.
     pub fn choice_counts(&self, scope: &Scope<'_>) -> String {
         let sv = survey_clause(scope);
-        let rf = filtered(scope, Rows::Answers, "responses");
+        let rf = filtered(self, scope, Rows::Answers, "responses");
         let parts = self.choice_rows(&format!("site = $1{sv}{rf}")).map(|r| {
             format!(
                 "SELECT survey, question, opt, nps, COUNT(*) AS c FROM ({r}

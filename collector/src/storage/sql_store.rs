@@ -5,8 +5,8 @@
 
 use super::backend::Backend;
 use super::reads::{
-    ChoiceCountRow, DisplayCountsRow, FunnelRow, GapSumsRow, HistogramRow, ListedRow, Reads,
-    ScoreCountRow, SettingRow,
+    ChoiceCountRow, CountRow, DisplayCountsRow, FunnelRow, GapSumsRow, HistogramRow, ListedRow,
+    Reads, ScoreCountRow, SettingRow,
 };
 use super::sessions::{SessionRow, Sessions};
 use super::tokens::{GrantRow, TokenRow, Tokens};
@@ -49,6 +49,7 @@ where
     for<'r> FunnelRow: FromRow<'r, DB::Row>,
     for<'r> ChoiceCountRow: FromRow<'r, DB::Row>,
     for<'r> SettingRow: FromRow<'r, DB::Row>,
+    for<'r> CountRow: FromRow<'r, DB::Row>,
     for<'r> ListedRow: FromRow<'r, DB::Row>,
     for<'r> TokenRow: FromRow<'r, DB::Row>,
     for<'r> GrantRow: FromRow<'r, DB::Row>,
@@ -112,6 +113,14 @@ where
         by: GroupBy,
     ) -> Result<Vec<(String, String, [u64; 11])>, StoreError> {
         Ok(Reads::<DB>::nps_histograms_by_month(&self.reader, scope, by).await?)
+    }
+
+    async fn nps_histograms_by_attribute(
+        &self,
+        scope: &Scope<'_>,
+        name: &str,
+    ) -> Result<Vec<(String, [u64; 11])>, StoreError> {
+        Ok(Reads::<DB>::nps_histograms_by_attribute(&self.reader, scope, name).await?)
     }
 
     async fn score_counts(&self, scope: &Scope<'_>) -> Result<Vec<ScoreCount>, StoreError> {

@@ -229,6 +229,36 @@ async fn admin_endpoints_need_the_token(backend: Backend) {
     assert_eq!(s, 404);
     let (s, _) = error_of(app.admin_get("/v1/sites/demo-shop/report?bogus=1").await).await;
     assert_eq!(s, 400);
+    // Visitor attributes: a filter is name:value, a name is what the widget may send, and a
+    // report has one grouping.
+    for (query, says) in [
+        ("attribute=plan", "name:value"),
+        ("attribute=pl%20an:pro", "attribute names are"),
+        ("attribute=plan:a%00b", "no NUL"),
+        ("group_by_attribute=%3Cb%3E", "attribute names are"),
+        (
+            "group_by=location&group_by_attribute=plan",
+            "one grouping at a time",
+        ),
+        ("attribute=plan:pro", ""),
+    ] {
+        let res = app
+            .admin_get(&format!("/v1/sites/demo-shop/report?{query}"))
+            .await;
+        if says.is_empty() {
+            assert_eq!(res.status(), 200, "{query}");
+            continue;
+        }
+        let (s, body) = error_of(res).await;
+        assert_eq!(s, 400, "{query}");
+        assert!(body.to_string().contains(says), "{query}: {body}");
+    }
+    let (s, _) = error_of(
+        app.admin_get("/v1/sites/demo-shop/responses?attribute=plan")
+            .await,
+    )
+    .await;
+    assert_eq!(s, 400);
     let (s, _) = error_of(app.admin_get("/v1/sites/demo-shop/responses?limit=0").await).await;
     assert_eq!(s, 400);
     app.stop().await;

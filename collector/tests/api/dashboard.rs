@@ -278,6 +278,7 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
             bodies.push(json!({"v": 1, "id": new_id(), "survey": "post-purchase",
                 "visitor": format!("v{score}-{i}"), "answers": answers,
                 "finished": i % 2 == 0,
+                "attributes": {"customer": if i % 2 == 0 { "member" } else { "guest" }},
                 "page": "http://localhost:8080/checkout/complete.html",
                 "location": location, "device": "mobile"}));
         }
@@ -375,6 +376,58 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
         .as_u64()
         .unwrap();
     assert_eq!((monthly, oslo_n), (15, 15));
+    // The visitor attribute the config lists (`customer`), as the API breaks it down:
+    // members are the even i, 12 + 6 + 5 of them.
+    let by_customer = app
+        .report(&format!(
+            "survey=post-purchase&group_by_attribute=customer&from={from}&to={to}"
+        ))
+        .await;
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop/report.json?{view}&by_attribute=customer"),
+        Some(&cookie),
+    )
+    .await;
+    let shown_by_customer: Value = res.json().await.unwrap();
+    assert_eq!(
+        shown_by_customer["attributes"][0],
+        by_customer["attribute_groups"]
+    );
+    assert_eq!(shown["attributes"], json!([]), "only when asked");
+    let member = by_customer["attribute_groups"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == "member")
+        .expect("members");
+    assert_eq!(member["n"], 23);
+    // Filtered by it: the same numbers on the page and in the API, and no displays (they
+    // carry no attributes).
+    let members = format!("attribute=customer%3Amember&from={from}&to={to}");
+    let api_members = app
+        .report(&format!("survey=post-purchase&group_by=day&{members}"))
+        .await;
+    assert_eq!(api_members["nps"]["n"], 23);
+    assert_eq!(api_members["nps"]["score"], member["score"]);
+    assert_eq!(api_members["displays"], Value::Null);
+    let res = get(
+        &app,
+        &format!("/dashboard/demo-shop/report.json?survey=post-purchase&trend=day&{members}"),
+        Some(&cookie),
+    )
+    .await;
+    let shown_members: Value = res.json().await.unwrap();
+    for key in [
+        "nps",
+        "previous",
+        "groups",
+        "displays",
+        "responses",
+        "choices",
+    ] {
+        assert_eq!(shown_members["report"][key], api_members[key], "{key}");
+    }
     assert_eq!(
         months["months"].as_array().unwrap().last().unwrap(),
         &json!(to[..7])
@@ -408,6 +461,26 @@ async fn the_overview_shows_the_report_apis_numbers(backend: Backend) {
     assert!(
         html[href..oslo].starts_with(r#"href="/dashboard/demo-shop/comments?survey=post-purchase"#)
     );
+    // A listed attribute's table is one link away; there each value opens its comments and
+    // is a filter of the form.
+    assert!(
+        html.contains("by_attribute=customer#where-h\">customer</a>"),
+        "no link to the attribute's table"
+    );
+    let by_customer = get(
+        &app,
+        &format!("/dashboard/demo-shop?{view}&by_attribute=customer"),
+        Some(&cookie),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        by_customer.contains("attribute=customer%3Amember\">member</a>"),
+        "no link from an attribute's value to its comments"
+    );
+    assert!(by_customer.contains(r#"<option value="customer:guest">customer:guest</option>"#));
     // Hostile text is text: escaped wherever it shows, never markup.
     assert!(!html.contains("<script>alert"), "raw script in the page");
     assert!(!html.contains("<img src=x"), "raw img in the page");

@@ -51,6 +51,8 @@ struct ModelResponse {
     scores: BTreeMap<(String, String), ScoreWrite>,
     finished: bool,
     answers: serde_json::Map<String, serde_json::Value>,
+    /// As first written: a merge keeps them.
+    attributes: serde_json::Value,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +61,21 @@ struct ModelDisplay {
     visitor: String,
     at: Millis,
     dismissed: bool,
+}
+
+impl ModelResponse {
+    fn passes(&self, scope: &Scope<'_>) -> bool {
+        Model::passes(scope, &self.location, Some(&self.attributes))
+    }
+}
+
+/// The value of the attribute `name` as reports write it (`""`: none), by the Rust definition
+/// the SQL of both backends must agree with.
+fn attribute(attributes: &serde_json::Value, name: &str) -> String {
+    attributes
+        .get(name)
+        .and_then(Filter::attribute_text)
+        .unwrap_or_default()
 }
 
 #[derive(Default)]
@@ -100,6 +117,7 @@ impl Model {
                         scores: BTreeMap::new(),
                         finished: false,
                         answers: serde_json::Map::new(),
+                        attributes: r.attributes.clone(),
                     });
                 e.nps = r.nps.or(e.nps);
                 e.finished |= r.finished;
@@ -123,19 +141,40 @@ impl Model {
         scope.survey.is_none_or(|s| s == survey) && at >= scope.period.from && at < scope.period.to
     }
 
-    /// A row whose location is `location` passes the scope's filters (location only here).
-    fn passes(scope: &Scope<'_>, location: &Option<String>) -> bool {
-        scope.filters.iter().all(|(g, v)| {
-            assert_eq!(*g, GroupBy::Location, "the model filters by location only");
-            location.as_deref().unwrap_or("") == v
+    /// A row whose location is `location` and whose visitor attributes are `attributes`
+    /// (none for a display) passes the scope's filters (location and attributes only here).
+    fn passes(
+        scope: &Scope<'_>,
+        location: &Option<String>,
+        attributes: Option<&serde_json::Value>,
+    ) -> bool {
+        scope.filters.iter().all(|f| match f {
+            Filter::Context(g, v) => {
+                assert_eq!(*g, GroupBy::Location, "the model filters by location only");
+                location.as_deref().unwrap_or("") == v
+            }
+            Filter::Attribute(name, v) => attributes.is_some_and(|a| attribute(a, name) == *v),
         })
+    }
+
+    /// NPS histograms per value of the attribute `name`.
+    fn by_attribute(&self, scope: &Scope<'_>, name: &str) -> Vec<(String, [u64; 11])> {
+        let mut out: BTreeMap<String, [u64; 11]> = BTreeMap::new();
+        for r in self.responses.values() {
+            let Some(nps) = r.nps else { continue };
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
+                continue;
+            }
+            out.entry(attribute(&r.attributes, name)).or_default()[usize::from(nps)] += 1;
+        }
+        out.into_iter().collect()
     }
 
     fn histograms(&self, scope: &Scope<'_>, group: Option<GroupBy>) -> Vec<(String, [u64; 11])> {
         let mut out: BTreeMap<String, [u64; 11]> = BTreeMap::new();
         for r in self.responses.values() {
             let Some(nps) = r.nps else { continue };
-            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
                 continue;
             }
             let or_empty = |v: &Option<String>| v.clone().unwrap_or_default();
@@ -166,7 +205,7 @@ impl Model {
         let mut out: BTreeMap<(String, String), [u64; 11]> = BTreeMap::new();
         for r in self.responses.values() {
             let Some(nps) = r.nps else { continue };
-            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
                 continue;
             }
             let key = (label(r.at, true, 0), r.location.clone().unwrap_or_default());
@@ -178,7 +217,7 @@ impl Model {
     fn score_counts(&self, scope: &Scope<'_>) -> Vec<ScoreCount> {
         let mut out: BTreeMap<(String, i64, String), u64> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
                 continue;
             }
             for s in r.scores.values() {
@@ -202,7 +241,7 @@ impl Model {
     fn gaps(&self, scope: &Scope<'_>) -> BTreeMap<(String, String), [i64; 7]> {
         let mut out: BTreeMap<(String, String), [i64; 7]> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
                 continue;
             }
             for s in r.scores.values() {
@@ -227,7 +266,7 @@ impl Model {
         let mut c = DisplayCounts::default();
         for d in self.displays.values() {
             // Displays carry no location in these writes.
-            if Self::in_scope(scope, &d.survey, d.at) && Self::passes(scope, &None) {
+            if Self::in_scope(scope, &d.survey, d.at) && Self::passes(scope, &None, None) {
                 c.shown += 1;
                 c.dismissed += u64::from(d.dismissed);
             }
@@ -238,7 +277,7 @@ impl Model {
     fn funnel(&self, scope: &Scope<'_>) -> FunnelCounts {
         let mut f = FunnelCounts::default();
         for r in self.responses.values() {
-            if Self::in_scope(scope, &r.survey, r.at) && Self::passes(scope, &r.location) {
+            if Self::in_scope(scope, &r.survey, r.at) && r.passes(scope) {
                 f.started += 1;
                 f.finished += u64::from(r.finished);
                 f.commented += u64::from(r.answers.values().any(|v| v.is_string()));
@@ -251,7 +290,7 @@ impl Model {
     fn choices(&self, scope: &Scope<'_>) -> Vec<ChoiceCount> {
         let mut out: BTreeMap<(String, String, Option<String>, Option<u8>), u64> = BTreeMap::new();
         for r in self.responses.values() {
-            if !Self::in_scope(scope, &r.survey, r.at) || !Self::passes(scope, &r.location) {
+            if !Self::in_scope(scope, &r.survey, r.at) || !r.passes(scope) {
                 continue;
             }
             for (q, v) in &r.answers {
@@ -424,7 +463,14 @@ fn writes(rng: &mut Lcg) -> Vec<Vec<Write>> {
                     }
                     a.as_object().unwrap().clone()
                 },
-                attributes: json!({}),
+                attributes: match rng.next(6) {
+                    0 => json!({}),
+                    1 => json!({"plan": "pro", "seats": 3.0}),
+                    2 => json!({"plan": "free", "beta": true}),
+                    3 => json!({"plan": null, "beta": false, "seats": 12.5}),
+                    4 => json!({"plan": "pro team", "seats": 1.0}),
+                    _ => json!({"beta": true}),
+                },
                 scores,
             }));
         }
@@ -525,8 +571,16 @@ async fn assert_agrees(
     what: &str,
 ) {
     assert_one(s, model, read, asked, what).await;
-    for location in ["oslo", ""] {
-        let filters = [(GroupBy::Location, location.to_owned())];
+    let location = |v: &str| Filter::Context(GroupBy::Location, v.to_owned());
+    let attribute = |name: &str, v: &str| Filter::Attribute(name.to_owned(), v.to_owned());
+    for filters in [
+        vec![location("oslo")],
+        vec![location("")],
+        vec![attribute("plan", "pro")],
+        vec![attribute("plan", "")],
+        vec![attribute("beta", "true"), location("warsaw")],
+        vec![attribute("seats", "12.5")],
+    ] {
         let (read, asked) = (
             Scope {
                 filters: &filters,
@@ -537,7 +591,7 @@ async fn assert_agrees(
                 ..*asked
             },
         );
-        let what = format!("{what}, location {location:?}");
+        let what = format!("{what}, {filters:?}");
         assert_one(s, model, &read, &asked, &what).await;
     }
 }
@@ -550,6 +604,13 @@ async fn assert_one(s: &dyn Store, model: &Model, read: &Scope<'_>, asked: &Scop
             s.nps_histograms(read, group).await.unwrap(),
             model.histograms(asked, group),
             "{what} {group:?}"
+        );
+    }
+    for name in ["plan", "beta", "seats"] {
+        assert_eq!(
+            s.nps_histograms_by_attribute(read, name).await.unwrap(),
+            model.by_attribute(asked, name),
+            "{what} by attribute {name}"
         );
     }
     let mut by_month = s

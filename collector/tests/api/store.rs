@@ -573,3 +573,63 @@ async fn sqlite_search_reads_the_trigram_index() {
     );
     db.cleanup().await;
 }
+
+/// A word in more answers than the index is worth reading (over 10,000) is looked up by
+/// reading the newest answers: with the index's row map emptied behind the store's back, such
+/// a search still finds its page, while a rarer one (which reads the map) finds nothing.
+#[tokio::test]
+async fn sqlite_search_reads_the_newest_answers_for_a_common_word() {
+    let db = TestDb::new(Backend::Sqlite).await.unwrap();
+    for batch in 0..11 {
+        let writes: Vec<Write> = (0..1000)
+            .map(|i| {
+                let n = batch * 1000 + i;
+                let why = if n % 1000 == 0 {
+                    "a common word, and a rare one"
+                } else {
+                    "a common word"
+                };
+                resp(
+                    &format!("r{n:05}"),
+                    "a",
+                    1000 + n,
+                    json!({ "why": why }),
+                    None,
+                )
+            })
+            .collect();
+        db.store.apply(&writes).await.unwrap();
+    }
+    let search = |q: &str| ResponseFilter {
+        site: "s".into(),
+        text: Some(q.into()),
+        limit: 10,
+        ..ResponseFilter::default()
+    };
+    assert_eq!(
+        db.store
+            .list_responses(&search("RARE"))
+            .await
+            .unwrap()
+            .len(),
+        10
+    );
+    let raw = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+    sqlx::query("DELETE FROM search_rows")
+        .execute(&raw)
+        .await
+        .unwrap();
+    raw.close().await;
+    let common = db.store.list_responses(&search("COMMON")).await.unwrap();
+    assert_eq!(common.len(), 10);
+    assert_eq!(common[0].id, "r10999", "newest first");
+    assert_eq!(
+        db.store
+            .list_responses(&search("RARE"))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    db.cleanup().await;
+}

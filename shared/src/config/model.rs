@@ -35,6 +35,25 @@ pub struct SiteConfig {
     /// Where to send a message when an answer matches, e.g. a detractor. Never sent to browsers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alerts: Vec<Alert>,
+    /// What the owner's dashboard shows besides its built-in views. Never sent to browsers.
+    #[serde(default, skip_serializing_if = "Reports::is_empty")]
+    pub reports: Reports,
+}
+
+/// What the owner's dashboard shows besides its built-in views.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reports {
+    /// Visitor attributes (sent with `tenpoint('identify', …)`) to break the NPS down by and
+    /// to filter by, e.g. `["plan", "customer_type"]`: few values each, not ids.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+}
+
+impl Reports {
+    pub fn is_empty(&self) -> bool {
+        self.attributes.is_empty()
+    }
 }
 
 fn default_cooldown_days() -> u32 {

@@ -104,10 +104,12 @@ fn every_example_site_config_is_valid() {
 fn example_configs_exercise_every_feature() {
     let mut surveys = Vec::new();
     let mut alerts = 0;
+    let mut reported = 0;
     for entry in std::fs::read_dir(examples_dir().join("sites")).unwrap() {
         let src = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         let c = parse(&src).unwrap();
         alerts += c.alerts.len();
+        reported += c.reports.attributes.len();
         surveys.extend(c.surveys);
     }
     for kind in SignalKind::ALL {
@@ -172,6 +174,7 @@ fn example_configs_exercise_every_feature() {
             .any(|s| s.thanks.as_ref().is_some_and(|t| t.action.is_some()))
     );
     assert!(alerts > 0);
+    assert!(reported > 0, "reports.attributes");
 }
 
 #[test]
@@ -705,6 +708,29 @@ fn meaning_errors() {
             with(b(), "/surveys/0/questions/0/text/en", json!("")),
             "$.surveys[0].questions[0].text.en",
             "must not be empty",
+        ),
+        (
+            with(
+                b(),
+                "/reports",
+                json!({"attributes": ["plan", "customer type"]}),
+            ),
+            "$.reports.attributes[1]",
+            "attribute names are 1–64 letters, digits, '_', '-' or '.'",
+        ),
+        (
+            with(b(), "/reports", json!({"attributes": ["plan", "plan"]})),
+            "$.reports.attributes[1]",
+            "\"plan\" is listed twice",
+        ),
+        (
+            with(
+                b(),
+                "/reports",
+                json!({"attributes": ["a", "b", "c", "d", "e", "f", "g", "h", "i"]}),
+            ),
+            "$.reports.attributes",
+            "at most 8 attributes",
         ),
         (
             with(

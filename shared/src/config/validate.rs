@@ -111,6 +111,25 @@ impl Validator {
             self.survey(c, s, &surveys.index(i));
         }
 
+        let reported = root.key("reports").key("attributes");
+        if c.reports.attributes.len() > limits::MAX_REPORTED_ATTRIBUTES {
+            self.push(
+                reported.clone(),
+                format!(
+                    "at most {} attributes: each is a table on the dashboard",
+                    limits::MAX_REPORTED_ATTRIBUTES
+                ),
+            );
+        }
+        let mut seen = HashSet::new();
+        for (i, name) in c.reports.attributes.iter().enumerate() {
+            if !limits::attribute_name_ok(name) {
+                self.push(reported.index(i), limits::attribute_name_rule());
+            } else if !seen.insert(name) {
+                self.push(reported.index(i), format!("\"{name}\" is listed twice"));
+            }
+        }
+
         let alerts = root.key("alerts");
         self.unique(
             "alert",

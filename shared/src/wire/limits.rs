@@ -21,8 +21,24 @@ pub const MAX_ATTRIBUTES: usize = 32;
 pub const MAX_ATTRIBUTE_KEY_CHARS: usize = 64;
 pub const MAX_ATTRIBUTE_VALUE_CHARS: usize = 256;
 
+/// Whether `name` may name a visitor attribute: 1–[`MAX_ATTRIBUTE_KEY_CHARS`] ASCII letters,
+/// digits, `_`, `-` or `.` (safe in a URL query, a CSV header and a JSON path alike).
+pub fn attribute_name_ok(name: &str) -> bool {
+    (1..=MAX_ATTRIBUTE_KEY_CHARS).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}
+
+/// What [`attribute_name_ok`] asks for, in words.
+pub fn attribute_name_rule() -> String {
+    format!("attribute names are 1–{MAX_ATTRIBUTE_KEY_CHARS} letters, digits, '_', '-' or '.'")
+}
+
 /// What one config may declare.
 pub const MAX_SURVEYS: usize = 100;
+/// Visitor attributes the dashboard breaks the NPS down by (`reports.attributes`).
+pub const MAX_REPORTED_ATTRIBUTES: usize = 8;
 pub const MAX_QUESTIONS: usize = 30;
 /// Choice options and GAP aspects per question.
 pub const MAX_OPTIONS: usize = 50;

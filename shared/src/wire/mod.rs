@@ -390,16 +390,10 @@ impl<'a> Context<'a> {
             ));
         }
         for (k, v) in self.attributes {
-            let key_ok = (1..=limits::MAX_ATTRIBUTE_KEY_CHARS).contains(&k.len())
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-            if !key_ok {
+            if !limits::attribute_name_ok(k) {
                 errs.push(FieldError::new(
                     root.key("attributes"),
-                    format!(
-                        "attribute names are 1–{} letters, digits, '_', '-' or '.'",
-                        limits::MAX_ATTRIBUTE_KEY_CHARS
-                    ),
+                    limits::attribute_name_rule(),
                 ));
                 continue;
             }

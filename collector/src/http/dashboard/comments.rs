@@ -144,11 +144,12 @@ fn filter_of(
             from: given(&p.from),
             to: given(&p.to),
             q: given(&p.q),
+            attribute: None,
             before: given(&p.before),
             limit,
         },
     )?;
-    filter.context = p.context.filters()?;
+    filter.filters = p.context.filters()?;
     Ok(filter)
 }
 
@@ -272,10 +273,13 @@ async fn build(
     let now = now_ms();
     let shown = period(given(&p.from), given(&p.to), now)?;
     let view = report::View::of(&config.site, &config.surveys, survey, shown);
-    let (rows, context) = futures_util::try_join!(
+    let (rows, mut context) = futures_util::try_join!(
         async { Ok::<_, ApiError>(state.store.list_responses(&filter).await?) },
         context_filters(state, &view, now, None, |g| p.context.get(g)),
     )?;
+    // Only the chosen value: the values of an attribute are read from the rows, which the
+    // comments page does not spend its time on.
+    context.extend(super::attribute_filter(&[], p.context.attribute()));
     let filters: Vec<String> = [
         ("survey", given(&p.survey)),
         ("category", given(&p.category)),

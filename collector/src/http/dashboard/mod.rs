@@ -17,7 +17,7 @@ use super::{AppState, Peer};
 use crate::auth;
 use crate::error::ApiError;
 use crate::report;
-use crate::storage::{GroupBy, Millis};
+use crate::storage::{Filter, GroupBy, Millis};
 use askama::Template;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, Request, State};
@@ -126,8 +126,9 @@ const CONTEXT: [(GroupBy, &str); 5] = [
     (GroupBy::Device, "Device"),
 ];
 
-/// The context filters of a page's URL, named as their groupings (`location=oslo`); both
-/// pages take them, flattened into their own parameters.
+/// The context filters of a page's URL, named as their groupings (`location=oslo`), and a
+/// visitor attribute's (`attribute=plan:pro`, as the report API takes it); both pages take
+/// them, flattened into their own parameters.
 #[derive(Debug, Default, Deserialize)]
 struct ContextParams {
     location: Option<String>,
@@ -135,6 +136,7 @@ struct ContextParams {
     channel: Option<String>,
     locale: Option<String>,
     device: Option<String>,
+    attribute: Option<String>,
 }
 
 impl ContextParams {
@@ -150,11 +152,19 @@ impl ContextParams {
         })
     }
 
-    /// The given filters as `(name, value)`, in [`CONTEXT`] order, for links that keep them.
+    /// The given filters as `(name, value)`, in [`CONTEXT`] order and the attribute last,
+    /// for links that keep them.
     fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
         CONTEXT
             .into_iter()
             .filter_map(|(g, _)| self.get(g).map(|v| (g.as_str(), v)))
+            .chain(self.attribute().map(|a| ("attribute", a)))
+    }
+
+    /// The attribute filter given (`name:value`), if any.
+    fn attribute(&self) -> Option<&str> {
+        // Not trimmed: `plan:` (answers without it) is a whole filter.
+        self.attribute.as_deref().filter(|a| !a.is_empty())
     }
 
     fn is_empty(&self) -> bool {
@@ -162,8 +172,8 @@ impl ContextParams {
     }
 
     /// The given filters for a report or a listing, each checked like any other text.
-    fn filters(&self) -> Result<Vec<(GroupBy, String)>, ApiError> {
-        super::admin::filters_of(CONTEXT.map(|(g, _)| (g, self.get(g))))
+    fn filters(&self) -> Result<Vec<Filter>, ApiError> {
+        super::admin::filters_of(CONTEXT.map(|(g, _)| (g, self.get(g))), self.attribute())
     }
 }
 
@@ -172,6 +182,39 @@ struct ContextFilter {
     name: &'static str,
     label: &'static str,
     values: Vec<Choice>,
+}
+
+/// The visitor attribute filter of a form, as `name:value` choices: the values in `groups`
+/// (the overview's attribute tables; the comments page reads none) and the one the URL chose.
+/// `None` when the config lists no attribute and the URL chose none.
+fn attribute_filter(
+    groups: &[report::AttributeGroups],
+    chosen: Option<&str>,
+) -> Option<ContextFilter> {
+    let mut ids: Vec<String> = groups
+        .iter()
+        .flat_map(|g| {
+            g.items
+                .iter()
+                .filter(|i| !i.key.is_empty())
+                .map(move |i| format!("{}:{}", g.attribute, i.key))
+        })
+        .collect();
+    ids.sort();
+    if let Some(c) = chosen.filter(|c| !ids.iter().any(|k| k == c)) {
+        ids.push(c.to_owned());
+    }
+    (!ids.is_empty()).then(|| ContextFilter {
+        name: "attribute",
+        label: "Visitor attribute",
+        values: ids
+            .into_iter()
+            .map(|id| Choice {
+                selected: chosen == Some(id.as_str()),
+                id,
+            })
+            .collect(),
+    })
 }
 
 /// The context filters of a form: the values the answers of `view` (unfiltered) have, from the

@@ -7,12 +7,12 @@
 use super::super::admin::{compare_period, period, survey_of};
 use super::super::{AppState, Path, SitePath};
 use super::{
-    CONTEXT, Choice, ContextFilter, ContextParams, Signed, charts, context_filters, given,
-    page_error, render, urlencode,
+    CONTEXT, Choice, ContextFilter, ContextParams, Signed, attribute_filter, charts,
+    context_filters, given, page_error, render, urlencode,
 };
 use crate::error::ApiError;
 use crate::report::QuestionChoices;
-use crate::report::{self, Group, Groups, Report, View};
+use crate::report::{self, AttributeGroups, Group, Groups, Report, View};
 use crate::storage::{GroupBy, Millis, Period, Role, now_ms};
 use crate::words::{self, CommentWords};
 use askama::Template;
@@ -44,6 +44,9 @@ pub struct ViewParams {
     context: ContextParams,
     compare_from: Option<String>,
     compare_to: Option<String>,
+    /// The visitor attribute to break the NPS down by. One at a time, when asked: its values
+    /// are read from the period's answers, not from the rollups.
+    by_attribute: Option<String>,
 }
 
 impl ViewParams {
@@ -63,6 +66,7 @@ impl ViewParams {
             [
                 ("compare_from", given(&self.compare_from)),
                 ("compare_to", given(&self.compare_to)),
+                ("by_attribute", given(&self.by_attribute)),
             ]
             .into_iter()
             .filter_map(|(k, v)| v.map(|v| (k, v))),
@@ -78,6 +82,8 @@ impl ViewParams {
 pub struct Numbers {
     pub report: Report,
     pub breakdowns: Vec<Groups>,
+    /// The NPS per value of the visitor attribute the view asks for (`by_attribute`).
+    pub attributes: Vec<AttributeGroups>,
     pub location_months: LocationMonths,
     /// What detractors' and promoters' comments say, per language.
     pub words: CommentWords,
@@ -257,6 +263,9 @@ async fn numbers(
     let period = period(given(&q.from), given(&q.to), now)?;
     let filters = q.context.filters()?;
     let compare = compare_period(given(&q.compare_from), given(&q.compare_to), now)?;
+    let by_attribute = given(&q.by_attribute)
+        .map(super::super::admin::attribute_name)
+        .transpose()?;
     let store = state.store.as_ref();
     let config = &entry.config;
     let view = View {
@@ -266,10 +275,16 @@ async fn numbers(
     };
     // The parts at once: on PostgreSQL each query takes a connection of its own, so the page
     // waits for the slowest rather than for the sum.
-    let (report, groupings, location_months, words) = futures_util::try_join!(
-        async { Ok::<_, ApiError>(report::build(store, &view, Some(trend), now).await?) },
+    let (report, groupings, attributes, location_months, words) = futures_util::try_join!(
+        async { Ok::<_, ApiError>(report::build(store, &view, Some(trend), None, now).await?) },
         async {
             let all = CONTEXT.map(|(by, _)| report::groups_by(store, &view, by, now));
+            Ok::<_, ApiError>(futures_util::future::try_join_all(all).await?)
+        },
+        async {
+            let all = by_attribute
+                .iter()
+                .map(|name| report::attribute_groups(store, &view, name, now));
             Ok::<_, ApiError>(futures_util::future::try_join_all(all).await?)
         },
         location_months(store, &view, now),
@@ -288,6 +303,7 @@ async fn numbers(
         Numbers {
             report,
             breakdowns,
+            attributes,
             location_months,
             words,
         },
@@ -337,6 +353,8 @@ pub async fn page(
         Ok(c) => c,
         Err(e) => return page_error(e),
     };
+    page.context
+        .extend(attribute_filter(&n.attributes, q.context.attribute()));
     page.exports = page
         .tables()
         .into_iter()
@@ -523,8 +541,9 @@ struct Bar {
 }
 
 struct Funnel {
-    shown: u64,
-    dismissed: u64,
+    /// "–" when the view is filtered by a visitor attribute: displays carry none.
+    shown: String,
+    dismissed: String,
     responses: u64,
     finished: u64,
     commented: u64,
@@ -543,8 +562,10 @@ struct Row {
 }
 
 struct Table {
+    /// Its name in `tables.csv?table=`.
+    name: String,
     caption: String,
-    key: &'static str,
+    key: String,
     rows: Vec<Row>,
 }
 
@@ -563,10 +584,48 @@ impl Table {
             GroupBy::Device => "Device",
         };
         let by = g.by;
+        let name = if by.is_context() {
+            format!("where-{}", key.to_lowercase())
+        } else {
+            "trend".to_owned()
+        };
+        let link = |k: &str| {
+            comments
+                .filter(|_| by.is_context() && !k.is_empty())
+                .map(|c| format!("{c}{}={}", by.as_str(), urlencode(k)))
+        };
+        Table::rows(name, caption, key.to_owned(), &g.items, link)
+    }
+
+    /// A visitor attribute's table; each value opens its comments (`attribute=name:value`).
+    fn of_attribute(g: &AttributeGroups, comments: &str) -> Self {
+        let link = |k: &str| {
+            Some(format!(
+                "{comments}attribute={}",
+                urlencode(&format!("{}:{k}", g.attribute))
+            ))
+        };
+        Table::rows(
+            format!("attribute-{}", g.attribute),
+            format!(
+                "NPS per visitor attribute \"{}\" (each opens its comments)",
+                g.attribute
+            ),
+            g.attribute.clone(),
+            &g.items,
+            link,
+        )
+    }
+
+    fn rows(
+        name: String,
+        caption: String,
+        key: String,
+        items: &[Group],
+        link: impl Fn(&str) -> Option<String>,
+    ) -> Self {
         let row = |g: &Group| Row {
-            link: comments
-                .filter(|_| by.is_context() && !g.key.is_empty())
-                .map(|c| format!("{c}{}={}", by.as_str(), urlencode(&g.key))),
+            link: link(&g.key),
             key: if g.key.is_empty() {
                 "(none)".into()
             } else {
@@ -579,9 +638,10 @@ impl Table {
             rank: g.rank.map_or_else(|| "–".into(), |r| r.to_string()),
         };
         Table {
+            name,
             caption,
             key,
-            rows: g.items.iter().map(row).collect(),
+            rows: items.iter().map(row).collect(),
         }
     }
 }
@@ -797,6 +857,8 @@ struct OverviewPage {
     words_sampled: u32,
     /// (name, caption) of every table, for its CSV link.
     exports: Vec<(String, String)>,
+    /// The visitor attributes the config lists: (name, the view broken down by it, shown now).
+    attribute_links: Vec<(String, String, bool)>,
     context: Vec<ContextFilter>,
     compare_from: String,
     compare_to: String,
@@ -851,11 +913,8 @@ impl OverviewPage {
                 caption: "Surveys shown and answered".into(),
                 header: strings(&["Stage", "Count"]),
                 rows: [
-                    ("Shown", self.funnel.shown.to_string()),
-                    (
-                        "Closed without answering",
-                        self.funnel.dismissed.to_string(),
-                    ),
+                    ("Shown", self.funnel.shown.clone()),
+                    ("Closed without answering", self.funnel.dismissed.clone()),
                     ("Started", self.funnel.responses.to_string()),
                     ("Finished", self.funnel.finished.to_string()),
                     ("Left a comment", self.funnel.commented.to_string()),
@@ -866,15 +925,11 @@ impl OverviewPage {
                 .collect(),
             },
         ];
-        for (name, t) in std::iter::once(("trend".to_owned(), &self.trend)).chain(
-            self.breakdowns
-                .iter()
-                .map(|t| (format!("where-{}", t.key.to_lowercase()), t)),
-        ) {
+        for t in std::iter::once(&self.trend).chain(&self.breakdowns) {
             out.push(ShownTable {
-                name,
+                name: t.name.clone(),
                 caption: t.caption.clone(),
-                header: strings(&[t.key, "NPS", "95% interval", "n", "Rank"]),
+                header: strings(&[&t.key, "NPS", "95% interval", "n", "Rank"]),
                 rows: t
                     .rows
                     .iter()
@@ -1052,8 +1107,8 @@ impl OverviewPage {
             .collect();
         export_pairs.extend([("from", from.as_str()), ("to", to.as_str())]);
         let export_query = query_of(&export_pairs, None);
-        let comments = |by: GroupBy| {
-            let q = query_of(&pairs, Some(by.as_str()));
+        let comments = |by: &str| {
+            let q = query_of(&pairs, Some(by));
             format!(
                 "/dashboard/{}/comments{}{}",
                 urlencode(&config.site),
@@ -1149,8 +1204,12 @@ impl OverviewPage {
                 .map(|(score, &count)| Bar { score, count })
                 .collect(),
             funnel: Funnel {
-                shown: r.displays.shown,
-                dismissed: r.displays.dismissed,
+                shown: r
+                    .displays
+                    .map_or_else(|| "–".into(), |d| d.shown.to_string()),
+                dismissed: r
+                    .displays
+                    .map_or_else(|| "–".into(), |d| d.dismissed.to_string()),
                 responses: r.responses,
                 finished: r.finished,
                 commented: r.commented,
@@ -1160,8 +1219,9 @@ impl OverviewPage {
             },
             trend: r.groups.as_ref().map_or_else(
                 || Table {
+                    name: "trend".into(),
                     caption: String::new(),
-                    key: "Week",
+                    key: "Week".into(),
                     rows: Vec::new(),
                 },
                 |g| Table::of(g, format!("NPS per {}", g.by.as_str()), None),
@@ -1173,9 +1233,14 @@ impl OverviewPage {
                     Table::of(
                         g,
                         format!("NPS per {} (each opens its comments)", g.by.as_str()),
-                        Some(&comments(g.by)),
+                        Some(&comments(g.by.as_str())),
                     )
                 })
+                .chain(
+                    n.attributes
+                        .iter()
+                        .map(|g| Table::of_attribute(g, &comments("attribute"))),
+                )
                 .collect(),
             worsening: match &n.location_months.worsening {
                 None => "No location's NPS fell between its first and last month with 30 answers or more.".into(),
@@ -1248,6 +1313,28 @@ impl OverviewPage {
                 .collect(),
             words_sampled: n.words.sampled_per_group,
             exports: Vec::new(),
+            attribute_links: config
+                .reports
+                .attributes
+                .iter()
+                .map(|name| {
+                    let mut with: Vec<(&str, &str)> = pairs
+                        .iter()
+                        .copied()
+                        .filter(|(k, _)| *k != "by_attribute")
+                        .collect();
+                    with.push(("by_attribute", name));
+                    (
+                        name.clone(),
+                        format!(
+                            "/dashboard/{}{}#where-h",
+                            urlencode(&config.site),
+                            query_of(&with, None)
+                        ),
+                        given(&q.by_attribute) == Some(name.as_str()),
+                    )
+                })
+                .collect(),
             context: Vec::new(),
             compare_from: given(&q.compare_from).unwrap_or_default().to_owned(),
             compare_to: given(&q.compare_to).unwrap_or_default().to_owned(),
