@@ -871,3 +871,63 @@ async fn a_session_outlives_its_collector(backend: Backend) {
     second.stop_server().await;
     first.stop().await;
 }
+
+/// An export holds the newest 50,000 responses and says, in a header, when more matched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_holds_the_newest_50000_and_says_so() {
+    use tenpoint_collector::storage::{ContextWrite, ResponseWrite, Write};
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let now = now_ms();
+    let write = |i: i64| {
+        Write::Response(ResponseWrite {
+            site: "demo-shop".into(),
+            id: format!("bulk-{i:06}"),
+            survey: "post-purchase".into(),
+            display: None,
+            visitor: format!("v{i}"),
+            at: now - 100_000 + i,
+            finished: true,
+            nps: Some(9),
+            category: Some(tenpoint_shared::score::Category::Promoter),
+            context: ContextWrite::new("http://localhost:8080/a", "/a"),
+            answers: json!({"nps": 9}).as_object().unwrap().clone(),
+            attributes: json!({}),
+            scores: Vec::new(),
+        })
+    };
+    let (cookie, _) = sign_in(&app, TOKEN, "/dashboard").await;
+    for chunk in (0..50_000).collect::<Vec<i64>>().chunks(5_000) {
+        let writes: Vec<Write> = chunk.iter().map(|&i| write(i)).collect();
+        app.db.store.apply(&writes).await.unwrap();
+    }
+    assert_eq!(
+        export(&app, &cookie).await,
+        (50_000, json!("bulk-049999"), None),
+        "exactly 50,000: all of them"
+    );
+    app.db.store.apply(&[write(50_000)]).await.unwrap();
+    assert_eq!(
+        export(&app, &cookie).await,
+        (50_000, json!("bulk-050000"), Some("50000".to_owned())),
+        "one more: the newest 50,000, and a header that says so"
+    );
+    app.stop().await;
+}
+
+/// The dashboard's responses export: its row count, newest id and truncation header.
+async fn export(app: &TestApp, cookie: &str) -> (usize, Value, Option<String>) {
+    let res = get(app, "/dashboard/demo-shop/responses.json", Some(cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let truncated = res
+        .headers()
+        .get("tenpoint-export-truncated")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let rows: Value = res.json().await.unwrap();
+    (
+        rows.as_array().unwrap().len(),
+        rows[0]["id"].clone(),
+        truncated,
+    )
+}

@@ -71,6 +71,8 @@ struct CommentsPage {
     next: Option<String>,
     /// The filters (without the page cursor) as a query string with `?`, for the exports.
     export_query: String,
+    /// [`MAX_EXPORT`], as the page writes it.
+    max_export: String,
 }
 
 /// A response as a comment: its text answers (in the survey's question order) and the
@@ -158,31 +160,41 @@ fn filter_of(
 pub const MAX_EXPORT: usize = 50_000;
 
 /// The responses the filters select (with or without a comment), newest first, at most
-/// [`MAX_EXPORT`].
+/// [`MAX_EXPORT`], and whether more matched.
 async fn exported(
     state: &AppState,
     signed: &Signed,
     site: &str,
     q: Result<Query<CommentParams>, QueryRejection>,
-) -> Result<(Arc<crate::registry::Site>, Vec<StoredResponse>), ApiError> {
+) -> Result<(Arc<crate::registry::Site>, Vec<StoredResponse>, bool), ApiError> {
     let entry = signed.access.open(state, site, Role::Viewer)?;
     let Query(p) = q.map_err(|e| ApiError::BadRequest(e.body_text()))?;
     super::super::admin::survey_of(&entry, given(&p.survey))?;
     let mut filter = filter_of(&entry.config, &p, 1000)?;
     let mut rows: Vec<StoredResponse> = Vec::new();
+    let mut more = false;
     loop {
         let page = state.store.list_responses(&filter).await?;
         let next =
             next_cursor(&page, filter.limit).and_then(|c| super::super::admin::parse_cursor(&c));
         rows.extend(page);
         match next {
-            Some(before) if rows.len() < MAX_EXPORT => filter.before = Some(before),
-            _ => break,
+            Some(before) if rows.len() <= MAX_EXPORT => filter.before = Some(before),
+            Some(_) => {
+                more = true;
+                break;
+            }
+            None => break,
         }
     }
+    more |= rows.len() > MAX_EXPORT;
     rows.truncate(MAX_EXPORT);
-    Ok((entry, rows))
+    Ok((entry, rows, more))
 }
+
+/// On an export cut short, the number of responses it holds, the newest: more matched (a
+/// file cannot say so itself; the page's link text does).
+const TRUNCATED: &str = "tenpoint-export-truncated";
 
 /// `GET /dashboard/{site}/responses.csv`: the filtered responses, one column per question.
 pub async fn responses_csv(
@@ -195,7 +207,7 @@ pub async fn responses_csv(
         .as_ref()
         .ok()
         .and_then(|Query(p)| given(&p.survey).map(str::to_owned));
-    let (entry, rows) = match exported(&state, &signed, &site, q).await {
+    let (entry, rows, more) = match exported(&state, &signed, &site, q).await {
         Ok(v) => v,
         Err(e) => return e.into_response(),
     };
@@ -205,11 +217,24 @@ pub async fn responses_csv(
         tracing::error!(error = %e, "responses CSV not written");
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    download(
-        out,
-        "text/csv; charset=utf-8",
-        &format!("{site}-responses.csv"),
+    truncated(
+        download(
+            out,
+            "text/csv; charset=utf-8",
+            &format!("{site}-responses.csv"),
+        ),
+        more,
     )
+}
+
+fn truncated(mut res: Response, more: bool) -> Response {
+    if more {
+        res.headers_mut().insert(
+            header::HeaderName::from_static(TRUNCATED),
+            header::HeaderValue::from(MAX_EXPORT),
+        );
+    }
+    res
 }
 
 /// `GET /dashboard/{site}/responses.json`: the filtered responses as the API shows them.
@@ -220,8 +245,11 @@ pub async fn responses_json(
     q: Result<Query<CommentParams>, QueryRejection>,
 ) -> Response {
     match exported(&state, &signed, &site, q).await {
-        Ok((_, rows)) => match serde_json::to_vec(&rows) {
-            Ok(body) => download(body, "application/json", &format!("{site}-responses.json")),
+        Ok((_, rows, more)) => match serde_json::to_vec(&rows) {
+            Ok(body) => truncated(
+                download(body, "application/json", &format!("{site}-responses.json")),
+                more,
+            ),
             Err(e) => {
                 tracing::error!(error = %e, "responses JSON not written");
                 StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -337,5 +365,6 @@ async fn build(
         comments: rows.iter().map(|r| comment(config, r)).collect(),
         next,
         export_query,
+        max_export: format!("{},{:03}", MAX_EXPORT / 1000, MAX_EXPORT % 1000),
     })
 }
