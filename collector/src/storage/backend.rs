@@ -38,7 +38,7 @@ pub(crate) trait Backend: sqlx::Database {
     /// (migrations `000N_text_search.sql`), with its argument for `{param}`: it holds for every
     /// row that [`Backend::TEXT_ANSWER_MATCHES`] the same text, and for fewer others than a
     /// scan. `None` when the index cannot narrow this text (too short to hold a trigram).
-    fn text_index(text: &str) -> Option<(&'static str, String)>;
+    fn text_index(text: &str) -> Option<(String, String)>;
     /// How many rows the index would hand a search of [`Backend::text_index`]'s argument
     /// `$1`, counted up to `$2`; `None` where the planner weighs that itself. A common word
     /// matches a third of all answers: collecting those candidates costs far more than reading
@@ -122,16 +122,23 @@ impl Backend for Sqlite {
     /// An FTS5 phrase of the text (a `"` inside doubled): the trigram tokenizer makes it "every
     /// trigram of the text, in order", folded to lower case as the index is. Under three
     /// characters a phrase has no trigram and matches nothing.
-    fn text_index(text: &str) -> Option<(&'static str, String)> {
+    fn text_index(text: &str) -> Option<(String, String)> {
         (text.chars().count() >= 3).then(|| {
             (
                 "id IN (SELECT s.id FROM search_text JOIN search_rows AS s ON s.n = search_text.rowid
-                    WHERE search_text MATCH {param})",
+                    WHERE search_text MATCH {param})"
+                    .to_owned(),
                 format!("\"{}\"", text.replace('"', "\"\"")),
             )
         })
     }
 }
+
+/// The expression PostgreSQL's text index is built on (migration `0010`): a response's text
+/// answers as a JSON array, e.g. `["Slow delivery", "ä"]`. A query must name it exactly, for
+/// the planner to match the index.
+pub const PG_TEXT_ANSWERS: &str =
+    r#"CAST(jsonb_path_query_array(answers, 'strict $.* ? (@.type() == "string")') AS text)"#;
 
 impl Backend for Postgres {
     const BACKEND: &'static str = "postgres";
@@ -198,18 +205,21 @@ impl Backend for Postgres {
     /// common").
     const TEXT_INDEX_PROBE: Option<&'static str> = None;
 
-    /// The same regular expression over the indexed expression: pg_trgm takes the trigrams it
-    /// must contain from it, lower-cased as the index's are. pg_trgm's trigrams are made of
-    /// letters and digits only; a text without three in a row would read the whole index.
-    fn text_index(text: &str) -> Option<(&'static str, String)> {
+    /// The same regular expression over the indexed expression ([`PG_TEXT_ANSWERS`]): pg_trgm
+    /// takes the trigrams it must contain from it, lower-cased as the index's are. pg_trgm's
+    /// trigrams are made of letters and digits only; a text without three in a row would read
+    /// the whole index. The expression is JSON, which escapes `"`, `\` and control characters:
+    /// a text with one of those may be written otherwise there, and is searched without it.
+    fn text_index(text: &str) -> Option<(String, String)> {
         let mut run = 0;
         let indexable = text.chars().any(|c| {
             run = if c.is_alphanumeric() { run + 1 } else { 0 };
             run >= 3
         });
-        indexable.then(|| {
+        let escaped = text.chars().any(|c| c == '"' || c == '\\' || c < ' ');
+        (indexable && !escaped).then(|| {
             (
-                "tenpoint_text_answers(answers) ~ {param}",
+                format!("{PG_TEXT_ANSWERS} ~ {{param}}"),
                 super::regex_pattern(text),
             )
         })

@@ -7,6 +7,7 @@
 //! (never rows) and hand them to `tenpoint_shared::stats`.
 
 mod backend;
+pub use backend::PG_TEXT_ANSWERS;
 mod context;
 mod postgres;
 mod reads;

@@ -633,3 +633,35 @@ async fn sqlite_search_reads_the_newest_answers_for_a_common_word() {
     );
     db.cleanup().await;
 }
+
+/// PostgreSQL reads the trigram index for a search: the search names the indexed expression
+/// exactly as the migration built it (the planner matches expressions by their text).
+#[tokio::test]
+async fn postgres_search_can_read_the_trigram_index() {
+    use sqlx::Connection;
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return;
+    };
+    let schema = db.pg_schema().unwrap().to_owned();
+    let mut raw = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    sqlx::query(&format!("SET search_path = {schema}"))
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let plan: Vec<String> = sqlx::query_scalar(&format!(
+        "EXPLAIN SELECT id FROM responses WHERE {PG_TEXT_ANSWERS} ~ 'deliv'"
+    ))
+    .fetch_all(&mut raw)
+    .await
+    .unwrap();
+    raw.close().await.unwrap();
+    assert!(
+        plan.iter().any(|l| l.contains("responses_text")),
+        "{plan:#?}"
+    );
+    db.cleanup().await;
+}

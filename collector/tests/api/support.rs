@@ -140,6 +140,11 @@ impl TestDb {
         }
     }
 
+    /// The PostgreSQL schema of this database, if it is one.
+    pub fn pg_schema(&self) -> Option<&str> {
+        self.schema.as_ref().map(|(_, s)| s.as_str())
+    }
+
     pub async fn cleanup(self) {
         if let Some((url, schema)) = &self.schema
             && let Ok(admin) = sqlx::PgPool::connect(url).await
