@@ -134,7 +134,7 @@ impl Backend for Sqlite {
     }
 }
 
-/// The expression PostgreSQL's text index is built on (migration `0010`): a response's text
+/// The expression PostgreSQL's text index is built on (migration `0009`): a response's text
 /// answers as a JSON array, e.g. `["Slow delivery", "ä"]`. A query must name it exactly, for
 /// the planner to match the index.
 pub const PG_TEXT_ANSWERS: &str =

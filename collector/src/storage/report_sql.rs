@@ -601,6 +601,11 @@ mod tests {
                 assert!(len(b.days) == 0 || (b.days.from % d == 0 && b.days.to % d == 0));
                 // At most the two partial hours at the ends are read from the rows.
                 assert!(len(b.rows[0]) + len(b.rows[1]) < 2 * h, "{q:?} {b:?}");
+                // `[$3, $6)` is the whole period, as the queries that read rows alone take it;
+                // so it is when read from the rows only.
+                for b in [b, Bounds::rows_only(q)] {
+                    assert_eq!((b.rows[0].from, b.rows[1].to), (q.from, q.to), "{b:?}");
+                }
             }
         }
     }
