@@ -37,7 +37,8 @@ pub(crate) trait Backend: sqlx::Database {
     /// A condition on a `responses` row that a text search can read from the text index
     /// (migrations `000N_text_search.sql`), with its argument for `{param}`: it holds for every
     /// row that [`Backend::TEXT_ANSWER_MATCHES`] the same text, and for fewer others than a
-    /// scan. `None` when the index cannot narrow this text (too short to hold a trigram).
+    /// scan. `None` when the index cannot narrow this text (too short to hold a trigram, or
+    /// written otherwise in the indexed text).
     fn text_index(text: &str) -> Option<(String, String)>;
     /// How many rows the index would hand a search of [`Backend::text_index`]'s argument
     /// `$1`, counted up to `$2`; `None` where the planner weighs that itself. A common word
