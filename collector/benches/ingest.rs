@@ -203,6 +203,20 @@ async fn collector(
     (addr, tx, task)
 }
 
+/// An ingest burst on a collector of its own over `store`, printed as a row named `name`.
+async fn burst(store: &Arc<dyn Store>, name: &str, concurrency: u64, seconds: u64) {
+    let (addr, stop, task) = collector(store.clone()).await;
+    let load = drive(
+        format!("http://{addr}/v1/sites/demo-shop/"),
+        concurrency,
+        seconds,
+    )
+    .await;
+    row(name, &load);
+    let _ = stop.send(());
+    task.await.unwrap();
+}
+
 fn row(name: &str, l: &Load) {
     println!(
         "{name:<28} {:>9.0} {:>8} {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
@@ -471,18 +485,7 @@ async fn async_main() {
     task.await.unwrap();
 
     // Once more with the index, warm: the run it is compared with (next) comes second too.
-    {
-        let (addr, stop, task) = collector(store.clone()).await;
-        let again = drive(
-            format!("http://{addr}/v1/sites/demo-shop/"),
-            concurrency,
-            seconds,
-        )
-        .await;
-        row("  again, warm", &again);
-        let _ = stop.send(());
-        task.await.unwrap();
-    }
+    burst(&store, "  again, warm", concurrency, seconds).await;
     // What the comments' search index costs ingest: the same database with its triggers
     // dropped (the answers then go unindexed: a measurement, never a setting).
     let raw = sqlx::SqlitePool::connect(&sqlite_url).await.unwrap();
@@ -493,16 +496,7 @@ async fn async_main() {
             .unwrap();
     }
     raw.close().await;
-    let (addr, stop, task) = collector(store.clone()).await;
-    let unindexed = drive(
-        format!("http://{addr}/v1/sites/demo-shop/"),
-        concurrency,
-        seconds,
-    )
-    .await;
-    row("  the same, no search index", &unindexed);
-    let _ = stop.send(());
-    task.await.unwrap();
+    burst(&store, "  the same, no search index", concurrency, seconds).await;
 
     let pg_url = std::env::var("TENPOINT_BENCH_DATABASE_URL")
         .or_else(|_| std::env::var("TENPOINT_TEST_DATABASE_URL"))
@@ -537,33 +531,13 @@ async fn async_main() {
         let _ = stop.send(());
         task.await.unwrap();
         // Once more with the index, warm, as for SQLite.
-        {
-            let (addr, stop, task) = collector(store.clone()).await;
-            let again = drive(
-                format!("http://{addr}/v1/sites/demo-shop/"),
-                concurrency,
-                seconds,
-            )
-            .await;
-            row("  again, warm", &again);
-            let _ = stop.send(());
-            task.await.unwrap();
-        }
+        burst(&store, "  again, warm", concurrency, seconds).await;
         // The search index's cost, as for SQLite.
         sqlx::query(&format!("DROP INDEX {schema}.responses_text"))
             .execute(&admin)
             .await
             .unwrap();
-        let (addr, stop, task) = collector(store.clone()).await;
-        let unindexed = drive(
-            format!("http://{addr}/v1/sites/demo-shop/"),
-            concurrency,
-            seconds,
-        )
-        .await;
-        row("  the same, no search index", &unindexed);
-        let _ = stop.send(());
-        task.await.unwrap();
+        burst(&store, "  the same, no search index", concurrency, seconds).await;
         sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
             .execute(&admin)
             .await

@@ -329,6 +329,16 @@ async fn search_ignores_case_beyond_ascii_in_a_c_ctype_postgres_database() {
     }
 }
 
+/// A search of site `s`'s text answers for `q`, ten at most.
+fn search(q: &str) -> ResponseFilter {
+    ResponseFilter {
+        site: "s".into(),
+        text: Some(q.into()),
+        limit: 10,
+        ..ResponseFilter::default()
+    }
+}
+
 /// Searches text answers in every case, with characters that are wildcards or operators in
 /// SQL patterns taken literally.
 async fn assert_search_ignores_case(store: &dyn Store) {
@@ -367,15 +377,7 @@ async fn assert_search_ignores_case(store: &dyn Store) {
         ("rger.*lief", 0),
         ("why", 0),
     ] {
-        let found = store
-            .list_responses(&ResponseFilter {
-                site: "s".into(),
-                text: Some(q.into()),
-                limit: 10,
-                ..ResponseFilter::default()
-            })
-            .await
-            .unwrap();
+        let found = store.list_responses(&search(q)).await.unwrap();
         assert_eq!(found.len(), hits, "q = {q:?}: {found:?}");
     }
 }
@@ -539,12 +541,6 @@ async fn sqlite_search_reads_the_trigram_index() {
     let db = TestDb::new(Backend::Sqlite).await.unwrap();
     let write = resp("r1", "a", 1000, json!({"why": "Slow delivery"}), None);
     db.store.apply(&[write]).await.unwrap();
-    let search = |q: &str| ResponseFilter {
-        site: "s".into(),
-        text: Some(q.into()),
-        limit: 10,
-        ..ResponseFilter::default()
-    };
     assert_eq!(
         db.store
             .list_responses(&search("DELIV"))
@@ -600,12 +596,6 @@ async fn sqlite_search_reads_the_newest_answers_for_a_common_word() {
             .collect();
         db.store.apply(&writes).await.unwrap();
     }
-    let search = |q: &str| ResponseFilter {
-        site: "s".into(),
-        text: Some(q.into()),
-        limit: 10,
-        ..ResponseFilter::default()
-    };
     assert_eq!(
         db.store
             .list_responses(&search("RARE"))
